@@ -1,0 +1,1 @@
+"""The builder (a separate issue)."""

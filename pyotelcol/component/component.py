@@ -1,0 +1,98 @@
+"""The lifecycle contract every component follows, and what the service hands it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from .ids import ID, Kind, PipelineID, Signal
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import Meter
+
+
+@runtime_checkable
+class Component(Protocol):
+    """``start`` binds and spawns owned tasks; ``shutdown`` is idempotent and safe without start."""
+
+    async def start(self, host: Host) -> None: ...
+
+    async def shutdown(self) -> None: ...
+
+
+class Host(Protocol):
+    def get_extensions(self) -> Mapping[ID, Component]: ...
+
+    def report_fatal_error(self, err: BaseException) -> None: ...
+
+    def service_info(self) -> ServiceInfo: ...
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    command: str = "pyotelcol"
+    description: str = "pyotelcol: OpenTelemetry Collector in Python"
+    version: str = "0.1.0"
+
+
+class Status(Enum):
+    NONE = "None"
+    STARTING = "Starting"
+    OK = "OK"
+    RECOVERABLE_ERROR = "RecoverableError"
+    PERMANENT_ERROR = "PermanentError"
+    FATAL_ERROR = "FatalError"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+
+@dataclass
+class TelemetrySettings:
+    """Per-component logger and meter. The logger carries Go's ``otelcol.component.*`` fields."""
+
+    logger: logging.Logger | logging.LoggerAdapter[logging.Logger]
+    meter: Meter
+    metrics_level: str = "normal"
+
+
+@dataclass
+class Settings:
+    """What a factory's create function receives besides the config."""
+
+    id: ID
+    kind: Kind
+    telemetry: TelemetrySettings
+    build_info: BuildInfo = field(default_factory=BuildInfo)
+    signal: Signal | None = None
+    pipeline: PipelineID | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class PipelineWatcher(Protocol):
+    """Extensions implementing this are told when every pipeline runs, and when they stop."""
+
+    def ready(self) -> None: ...
+
+    def not_ready(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PipelineInfo:
+    receivers: tuple[ID, ...]
+    processors: tuple[ID, ...]
+    exporters: tuple[ID, ...]
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """What the host tells extensions such as zpages about the running service."""
+
+    build_info: BuildInfo
+    pipelines: Mapping[PipelineID, PipelineInfo]
+    extensions: tuple[ID, ...]
+    start_time: float
+    feature_gates: Mapping[str, bool] = field(default_factory=dict)

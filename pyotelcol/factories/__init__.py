@@ -1,0 +1,26 @@
+"""Factories per component kind and the registry that finds them."""
+
+from .factory import (
+    AnyFactory,
+    ConnectorFactory,
+    ExporterFactory,
+    ExtensionFactory,
+    ProcessorFactory,
+    ReceiverFactory,
+    UnsupportedSignalError,
+)
+from .registry import Factories, RegistryError, from_entry_points, from_list
+
+__all__ = [
+    "AnyFactory",
+    "ConnectorFactory",
+    "ExporterFactory",
+    "ExtensionFactory",
+    "Factories",
+    "ProcessorFactory",
+    "ReceiverFactory",
+    "RegistryError",
+    "UnsupportedSignalError",
+    "from_entry_points",
+    "from_list",
+]

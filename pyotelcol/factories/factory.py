@@ -1,0 +1,86 @@
+"""Factories: how the core creates a component without knowing its concrete type.
+
+A component package exposes ``create_factory()`` returning one of these. ``create_default_config``
+returns the typed (dataclass) default onto which the YAML section is decoded. A signal (or a
+connector signal pair) missing from ``stability`` is "not supported".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..component import Component, Kind, Settings, Signal, StabilityLevel
+from ..consumer import Consumer
+
+
+class UnsupportedSignalError(ValueError):
+    def __init__(self) -> None:
+        super().__init__("telemetry type is not supported")
+
+
+@dataclass(frozen=True)
+class _Base:
+    type: str
+    create_default_config: Callable[[], Any]
+    deprecated_alias: str | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ReceiverFactory(_Base):
+    create: Callable[[Settings, Any, Consumer], Component] = field(kw_only=True)
+    stability: Mapping[Signal, StabilityLevel] = field(kw_only=True)
+    kind = Kind.RECEIVER
+
+    def create_for(self, signal: Signal, settings: Settings, cfg: Any, next_consumer: Consumer) -> Component:
+        if signal not in self.stability:
+            raise UnsupportedSignalError()
+        return self.create(settings, cfg, next_consumer)
+
+
+@dataclass(frozen=True)
+class ProcessorFactory(_Base):
+    create: Callable[[Settings, Any, Consumer], Any] = field(kw_only=True)
+    stability: Mapping[Signal, StabilityLevel] = field(kw_only=True)
+    kind = Kind.PROCESSOR
+
+    def create_for(self, signal: Signal, settings: Settings, cfg: Any, next_consumer: Consumer) -> Any:
+        if signal not in self.stability:
+            raise UnsupportedSignalError()
+        return self.create(settings, cfg, next_consumer)
+
+
+@dataclass(frozen=True)
+class ExporterFactory(_Base):
+    create: Callable[[Settings, Any], Any] = field(kw_only=True)
+    stability: Mapping[Signal, StabilityLevel] = field(kw_only=True)
+    kind = Kind.EXPORTER
+
+    def create_for(self, signal: Signal, settings: Settings, cfg: Any) -> Any:
+        if signal not in self.stability:
+            raise UnsupportedSignalError()
+        return self.create(settings, cfg)
+
+
+@dataclass(frozen=True)
+class ConnectorFactory(_Base):
+    """``create(settings, cfg, next)``: settings.signal is the exporter side, next is the router
+    over the receiver-side pipelines; ``settings.extra["output_signal"]`` names that side."""
+
+    create: Callable[[Settings, Any, Consumer], Any] = field(kw_only=True)
+    stability: Mapping[tuple[Signal, Signal], StabilityLevel] = field(kw_only=True)
+    kind = Kind.CONNECTOR
+
+    def supports(self, source: Signal, target: Signal) -> bool:
+        return (source, target) in self.stability
+
+
+@dataclass(frozen=True)
+class ExtensionFactory(_Base):
+    create: Callable[[Settings, Any], Component] = field(kw_only=True)
+    stability: StabilityLevel = field(kw_only=True)
+    kind = Kind.EXTENSION
+
+
+AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ConnectorFactory | ExtensionFactory

@@ -1,0 +1,192 @@
+"""Thin containers over the OTLP export requests that keep the received wire bytes.
+
+The receiver's bytes are reused by exporters for as long as nothing has changed the data: a
+consumer that wants to change it calls ``mutable()``, which drops the cached bytes (and refuses
+when the data is shared read-only between consumers).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Generic, TypeVar
+
+from google.protobuf.message import DecodeError, Message
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from ..component.ids import Signal
+
+M = TypeVar("M", ExportTraceServiceRequest, ExportMetricsServiceRequest, ExportLogsServiceRequest)
+
+
+class ReadOnlyError(RuntimeError):
+    """Raised by ``mutable()`` on data shared between consumers."""
+
+
+class InvalidDataError(ValueError):
+    """The bytes do not decode as an OTLP export request, or break an OTLP invariant."""
+
+
+class PData(Generic[M]):
+    """Base for Traces, Metrics and Logs; ``signal`` and ``message_type`` are set per subclass."""
+
+    __slots__ = ("_count", "_msg", "_read_only", "_wire")
+    signal: ClassVar[Signal]
+    message_type: ClassVar[type[Message]]
+
+    def __init__(self, message: M, wire: bytes | None = None) -> None:
+        self._msg: M = message
+        self._wire = wire
+        self._read_only = False
+        self._count: int | None = None
+
+    @classmethod
+    def from_wire(cls, body: bytes) -> PData[M]:
+        msg = cls.message_type()
+        try:
+            msg.ParseFromString(body)
+        except (DecodeError, RuntimeError, ValueError) as exc:
+            raise InvalidDataError(f"proto: cannot parse invalid wire-format data: {exc}") from None
+        data = cls(msg, bytes(body))  # type: ignore[arg-type]
+        data._check_ids()
+        return data
+
+    @classmethod
+    def empty(cls) -> PData[M]:
+        return cls(cls.message_type())  # type: ignore[arg-type]
+
+    @property
+    def message(self) -> M:
+        """The request message, for reading. Call ``mutable()`` before changing anything."""
+        return self._msg
+
+    def mutable(self) -> M:
+        if self._read_only:
+            raise ReadOnlyError(f"{self.signal.value} data is shared read-only between consumers")
+        self._wire = None
+        self._count = None
+        return self._msg
+
+    def mark_read_only(self) -> None:
+        self._read_only = True
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    @property
+    def has_wire(self) -> bool:
+        return self._wire is not None
+
+    def to_wire(self) -> bytes:
+        if self._wire is None:
+            self._wire = self._msg.SerializeToString()
+        return self._wire
+
+    def clone(self) -> PData[M]:
+        msg = self.message_type()
+        if self._wire is not None:
+            msg.ParseFromString(self._wire)
+        else:
+            msg.CopyFrom(self._msg)
+        copy = type(self)(msg, self._wire)  # type: ignore[arg-type]
+        copy._count = self._count
+        return copy
+
+    def item_count(self) -> int:
+        if self._count is None:
+            self._count = self._count_items()
+        return self._count
+
+    def resource_count(self) -> int:
+        raise NotImplementedError
+
+    def _count_items(self) -> int:
+        raise NotImplementedError
+
+    def _check_ids(self) -> None:
+        """Binary trace/span ids must be empty or of the right length (Go rejects them)."""
+
+    def __len__(self) -> int:
+        return self.item_count()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(items={self.item_count()}, wire={self._wire is not None})"
+
+
+def _bad_id(value: bytes, size: int) -> bool:
+    return len(value) not in (0, size)
+
+
+class Traces(PData[ExportTraceServiceRequest]):
+    __slots__ = ()
+    signal = Signal.TRACES
+    message_type = ExportTraceServiceRequest
+
+    def resource_count(self) -> int:
+        return len(self._msg.resource_spans)
+
+    def _count_items(self) -> int:
+        return sum(len(ss.spans) for rs in self._msg.resource_spans for ss in rs.scope_spans)
+
+    def _check_ids(self) -> None:
+        for rs in self._msg.resource_spans:
+            for ss in rs.scope_spans:
+                for span in ss.spans:
+                    if _bad_id(span.trace_id, 16) or _bad_id(span.span_id, 8) or _bad_id(span.parent_span_id, 8):
+                        raise InvalidDataError("invalid length for ID in span")
+                    for link in span.links:
+                        if _bad_id(link.trace_id, 16) or _bad_id(link.span_id, 8):
+                            raise InvalidDataError("invalid length for ID in span link")
+
+
+def _metric_points(metric: object) -> int:
+    kind = metric.WhichOneof("data")  # type: ignore[attr-defined]
+    if kind is None:
+        return 0
+    return len(getattr(metric, kind).data_points)
+
+
+class Metrics(PData[ExportMetricsServiceRequest]):
+    __slots__ = ()
+    signal = Signal.METRICS
+    message_type = ExportMetricsServiceRequest
+
+    def resource_count(self) -> int:
+        return len(self._msg.resource_metrics)
+
+    def metric_count(self) -> int:
+        return sum(len(sm.metrics) for rm in self._msg.resource_metrics for sm in rm.scope_metrics)
+
+    def _count_items(self) -> int:
+        return sum(
+            _metric_points(m) for rm in self._msg.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
+        )
+
+
+class Logs(PData[ExportLogsServiceRequest]):
+    __slots__ = ()
+    signal = Signal.LOGS
+    message_type = ExportLogsServiceRequest
+
+    def resource_count(self) -> int:
+        return len(self._msg.resource_logs)
+
+    def _count_items(self) -> int:
+        return sum(len(sl.log_records) for rl in self._msg.resource_logs for sl in rl.scope_logs)
+
+    def _check_ids(self) -> None:
+        for rl in self._msg.resource_logs:
+            for sl in rl.scope_logs:
+                for rec in sl.log_records:
+                    if _bad_id(rec.trace_id, 16) or _bad_id(rec.span_id, 8):
+                        raise InvalidDataError("invalid length for ID in log record")
+
+
+AnyData = Traces | Metrics | Logs
+
+BY_SIGNAL: dict[Signal, type[Traces] | type[Metrics] | type[Logs]] = {
+    Signal.TRACES: Traces,
+    Signal.METRICS: Metrics,
+    Signal.LOGS: Logs,
+}

@@ -1,0 +1,81 @@
+"""Test doubles for component tests: a recording sink, a host with no extensions, settings."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+from ..component import ID, BuildInfo, Component, Kind, ServiceInfo, Settings, Signal, TelemetrySettings
+from ..consumer import Capabilities, ConsumerError
+from ..pdata import AnyData
+
+
+class Sink:
+    """A consumer that records what it receives; ``fail_with`` makes it refuse instead."""
+
+    def __init__(self, mutates_data: bool = False) -> None:
+        self.received: list[AnyData] = []
+        self.fail_with: BaseException | None = None
+        self._caps = Capabilities(mutates_data)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._caps
+
+    async def consume(self, data: AnyData) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.received.append(data)
+
+    def item_count(self) -> int:
+        return sum(d.item_count() for d in self.received)
+
+
+class NopHost:
+    def __init__(self, extensions: Mapping[ID, Component] | None = None) -> None:
+        self._extensions = dict(extensions or {})
+        self.fatal: list[BaseException] = []
+
+    def get_extensions(self) -> Mapping[ID, Component]:
+        return self._extensions
+
+    def report_fatal_error(self, err: BaseException) -> None:
+        self.fatal.append(err)
+
+    def service_info(self) -> ServiceInfo:
+        return ServiceInfo(BuildInfo(), {}, tuple(self._extensions), time.time())
+
+
+def make_settings(
+    component_id: str, kind: Kind, signal: Signal | None = None, reader: InMemoryMetricReader | None = None
+) -> Settings:
+    """Settings with a real SDK meter; pass an InMemoryMetricReader to read the metrics back."""
+    provider = MeterProvider(metric_readers=[reader] if reader else [])
+    meter = provider.get_meter("pyotelcol.test")
+    logger = logging.getLogger(f"pyotelcol.test.{component_id}")
+    return Settings(ID.parse(component_id), kind, TelemetrySettings(logger, meter), signal=signal)
+
+
+def metric_values(reader: InMemoryMetricReader) -> dict[str, list[tuple[dict[str, Any], float]]]:
+    """Flatten an InMemoryMetricReader's data to ``{name: [(attributes, value), ...]}``."""
+    out: dict[str, list[tuple[dict[str, Any], float]]] = {}
+    data = reader.get_metrics_data()
+    if data is None:
+        return out
+    for rm in data.resource_metrics:
+        for sm in rm.scope_metrics:
+            for metric in sm.metrics:
+                for point in metric.data.data_points:
+                    value = getattr(point, "value", None)
+                    if value is None:
+                        value = getattr(point, "sum", 0)
+                    out.setdefault(metric.name, []).append((dict(point.attributes or {}), float(value)))
+    return out
+
+
+__all__ = ["ConsumerError", "NopHost", "Sink", "make_settings", "metric_values"]
