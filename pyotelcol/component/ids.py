@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 
 _TYPE_RE = re.compile(r"^[a-zA-Z][0-9a-zA-Z_]{0,62}$")
 _NAME_MAX_BYTES = 1024
 
 
-class Signal(str, Enum):
+class Signal(StrEnum):
     TRACES = "traces"
     METRICS = "metrics"
     LOGS = "logs"
@@ -21,7 +21,7 @@ class Signal(str, Enum):
         return self.value
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     RECEIVER = "receiver"
     PROCESSOR = "processor"
     EXPORTER = "exporter"
@@ -54,10 +54,7 @@ class IDError(ValueError):
 
 
 def _valid_name(name: str) -> bool:
-    for ch in name:
-        if unicodedata.category(ch)[0] in ("Z", "C", "S"):
-            return False
-    return True
+    return all(unicodedata.category(ch)[0] not in ("Z", "C", "S") for ch in name)
 
 
 def validate_type(type_: str) -> None:
@@ -76,7 +73,8 @@ def _split(text: str) -> tuple[str, str]:
         if not name:
             raise IDError(f'in "{text}" id: the part after / should not be empty')
         if len(name.encode()) > _NAME_MAX_BYTES:
-            raise IDError(f'name "{name}" is longer than {_NAME_MAX_BYTES} characters ({len(name.encode())} characters)')
+            size = len(name.encode())
+            raise IDError(f'name "{name}" is longer than {_NAME_MAX_BYTES} characters ({size} characters)')
         if not _valid_name(name):
             raise IDError(f'in "{name}" id: invalid character(s) in name "{name}"')
     return type_, name

@@ -221,11 +221,13 @@ class _Decoder:
             if isinstance(flag, ExpandedValue):
                 flag = flag.value
             if not isinstance(flag, bool):
-                self.fail(f"unexpected type {_type_name(flag)} for 'enabled': got '{flag}' value expected 'true' or 'false'")
+                self.fail(
+                    f"unexpected type {_type_name(flag)} for 'enabled': got '{flag}' value expected 'true' or 'false'"
+                )
             else:
                 enabled = flag
         base = section._factory() if section._factory is not None else section.value
-        value = self.struct(inner, body, base, path) if dataclasses.is_dataclass(inner) else plain(body)
+        value = self.struct(inner, body, base, path) if isinstance(inner, type) else plain(body)
         return OptionalSection(value, enabled, section._factory)
 
     def struct(self, cls: type[Any], raw: Any, default: Any, path: str) -> Any:

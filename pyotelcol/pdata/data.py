@@ -7,7 +7,7 @@ when the data is shared read-only between consumers).
 
 from __future__ import annotations
 
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, Self, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
@@ -41,7 +41,7 @@ class PData(Generic[M]):
         self._count: int | None = None
 
     @classmethod
-    def from_wire(cls, body: bytes) -> PData[M]:
+    def from_wire(cls, body: bytes) -> Self:
         msg = cls.message_type()
         try:
             msg.ParseFromString(body)
@@ -52,7 +52,7 @@ class PData(Generic[M]):
         return data
 
     @classmethod
-    def empty(cls) -> PData[M]:
+    def empty(cls) -> Self:
         return cls(cls.message_type())  # type: ignore[arg-type]
 
     @property
@@ -83,7 +83,7 @@ class PData(Generic[M]):
             self._wire = self._msg.SerializeToString()
         return self._wire
 
-    def clone(self) -> PData[M]:
+    def clone(self) -> Self:
         msg = self.message_type()
         if self._wire is not None:
             msg.ParseFromString(self._wire)

@@ -74,7 +74,7 @@ def metric_values(reader: InMemoryMetricReader) -> dict[str, list[tuple[dict[str
                     value = getattr(point, "value", None)
                     if value is None:
                         value = getattr(point, "sum", 0)
-                    out.setdefault(metric.name, []).append((dict(point.attributes or {}), float(value)))
+                    out.setdefault(metric.name, []).append((dict(point.attributes or {}), float(value or 0)))
     return out
 
 

@@ -1,0 +1,181 @@
+"""The running collector: extensions, pipeline graph, host, start and shutdown order.
+
+Start: extensions (in ``service.extensions`` order), then pipeline components consumers-first
+(exporters, processors from last to first, connectors, receivers last), then extensions hear
+"ready". Shutdown: "not ready", receivers first down to exporters, extensions in reverse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from ..component import (
+    ID,
+    BuildInfo,
+    Component,
+    Kind,
+    PipelineID,
+    PipelineInfo,
+    PipelineWatcher,
+    ServiceInfo,
+    Settings,
+    Signal,
+    TelemetrySettings,
+)
+from ..factories import ExtensionFactory
+from ..featuregate import Registry
+from .config import Config
+from .graph import Graph, Node, SettingsMaker, build_graph
+
+
+class TelemetryProvider(Protocol):
+    metrics_level: str
+
+    def get_logger(
+        self, component_id: ID, kind: Kind, signal: Signal | None = None, pipeline: PipelineID | None = None
+    ) -> logging.Logger | logging.LoggerAdapter[logging.Logger]: ...
+
+    def get_meter(self) -> Any: ...
+
+
+class NopTelemetry:
+    """Telemetry for commands that build components without running them (``validate``)."""
+
+    metrics_level = "none"
+
+    def get_logger(
+        self, component_id: ID, kind: Kind, signal: Signal | None = None, pipeline: PipelineID | None = None
+    ) -> logging.Logger:
+        return logging.getLogger(f"pyotelcol.{kind}.{component_id}")
+
+    def get_meter(self) -> Any:
+        from opentelemetry.metrics import NoOpMeter
+
+        return NoOpMeter("pyotelcol")
+
+
+def settings_maker(telemetry: TelemetryProvider, build_info: BuildInfo) -> SettingsMaker:
+    def make(comp_id: ID, kind: Kind, signal: Signal | None, pipeline: PipelineID | None) -> Settings:
+        logger = telemetry.get_logger(comp_id, kind, signal, pipeline)
+        tel = TelemetrySettings(logger, telemetry.get_meter(), telemetry.metrics_level)
+        return Settings(comp_id, kind, tel, build_info, signal, pipeline)
+
+    return make
+
+
+class StartError(Exception):
+    def __init__(self, kind: Kind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class Service:
+    def __init__(self, cfg: Config, telemetry: TelemetryProvider, build_info: BuildInfo, gates: Registry,
+                 log: logging.Logger) -> None:
+        self.cfg = cfg
+        self.telemetry = telemetry
+        self.build_info = build_info
+        self.gates = gates
+        self.log = log
+        self.fatal = asyncio.Event() if _has_loop() else None
+        self.fatal_error: BaseException | None = None
+        self._extensions: dict[ID, Component] = {}
+        self._started: list[Any] = []
+        self._start_time = time.time()
+        self._settings = settings_maker(telemetry, build_info)
+        self.graph: Graph = build_graph(cfg, self._settings, log)
+
+    # -- Host ---------------------------------------------------------------------------------
+    def get_extensions(self) -> Mapping[ID, Component]:
+        return self._extensions
+
+    def report_fatal_error(self, err: BaseException) -> None:
+        self.log.error("Asynchronous error received, terminating process", extra={"fields": {"error": str(err)}})
+        self.fatal_error = err
+        if self.fatal is not None:
+            self.fatal.set()
+
+    def service_info(self) -> ServiceInfo:
+        pipes = {
+            pid: PipelineInfo(tuple(p.receivers), tuple(p.processors), tuple(p.exporters))
+            for pid, p in self.cfg.pipelines.items()
+        }
+        gates = {g.id: g.enabled for g in self.gates.gates()}
+        return ServiceInfo(self.build_info, pipes, tuple(self.cfg.extensions), self._start_time, gates)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self.fatal is None:
+            self.fatal = asyncio.Event()
+        self.log.info("Starting extensions...")
+        for ext_id in self.cfg.extensions:
+            comp = self.cfg.components[Kind.EXTENSION][ext_id]
+            factory: ExtensionFactory = comp.factory  # type: ignore[assignment]
+            ext = factory.create(self._settings(ext_id, Kind.EXTENSION, None, None), comp.config)
+            self.log.info("Extension is starting...", extra=_fields(ext_id, Kind.EXTENSION))
+            await self._start_one(ext, ext_id, Kind.EXTENSION)
+            self._extensions[ext_id] = ext
+            self.log.info("Extension started.", extra=_fields(ext_id, Kind.EXTENSION))
+        self.log.info("Starting pipelines...")
+        seen: set[int] = set()
+        for node in self.graph.start_order():
+            if id(node.component) in seen:
+                continue
+            seen.add(id(node.component))
+            await self._start_one(node.component, node.id, node.kind)
+        for ext in self._extensions.values():
+            if isinstance(ext, PipelineWatcher):
+                ext.ready()
+        self.log.info("Everything is ready. Begin running and processing data.")
+
+    async def _start_one(self, comp: Any, comp_id: ID, kind: Kind) -> None:
+        try:
+            await comp.start(self)
+        except Exception as exc:
+            raise StartError(kind, f'failed to start "{comp_id}" {kind}: {exc}') from exc
+        self._started.append(comp)
+
+    async def shutdown(self) -> list[str]:
+        """Stop everything, collecting errors instead of stopping at the first one."""
+        errors: list[str] = []
+        for ext in self._extensions.values():
+            if isinstance(ext, PipelineWatcher):
+                ext.not_ready()
+        started = {id(c) for c in self._started}
+        seen: set[int] = set()
+        nodes: list[Node] = self.graph.shutdown_order()
+        for node in nodes:
+            comp = node.component
+            if id(comp) in seen or id(comp) not in started:
+                continue
+            seen.add(id(comp))
+            await _stop(comp, f'failed to shutdown "{node.id}" {node.kind}', errors, self.log)
+        self.log.info("Stopping extensions...")
+        for ext_id, ext in reversed(list(self._extensions.items())):
+            await _stop(ext, f'failed to shutdown "{ext_id}" extension', errors, self.log)
+        self._started.clear()
+        return errors
+
+
+async def _stop(comp: Any, prefix: str, errors: list[str], log: logging.Logger) -> None:
+    try:
+        await comp.shutdown()
+    except Exception as exc:
+        log.exception(prefix)
+        errors.append(f"{prefix}: {exc}")
+
+
+def _fields(comp_id: ID, kind: Kind) -> dict[str, Any]:
+    return {"fields": {"otelcol.component.id": str(comp_id), "otelcol.component.kind": str(kind)}}
+
+
+def _has_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
