@@ -29,7 +29,10 @@ class Gate:
 
 def _core_gates() -> list[Gate]:
     alpha = [
-        ("confmap.enableMergeAppendOption", "Union service::extensions and pipeline receiver/exporter lists when merging configs."),
+        (
+            "confmap.enableMergeAppendOption",
+            "Union service::extensions and pipeline receiver/exporter lists when merging configs.",
+        ),
         ("service.AllowNoPipelines", "Allow starting the collector with no pipelines."),
         ("service.profilesSupport", "Controls whether profiles support can be enabled."),
         ("service.partialReload", "Reload only the receivers whose config changed on SIGHUP."),
@@ -39,12 +42,22 @@ def _core_gates() -> list[Gate]:
         ("pdata.useProtoPooling", "Pool protobuf objects."),
     ]
     gates = [Gate(i, Stage.ALPHA, d, "v0.1.0") for i, d in alpha]
-    gates.append(Gate("service.partialReloadReceivers", Stage.BETA, "Reload receivers only when possible.", "v0.1.0",
-                      enabled=True))
+    gates.append(
+        Gate(
+            "service.partialReloadReceivers", Stage.BETA, "Reload receivers only when possible.", "v0.1.0", enabled=True
+        )
+    )
     # Removed from Go at v0.155 but still passed by scripts written for older collectors
     # (`print-initial-config --feature-gates=otelcol.printInitialConfig`): kept as a stable no-op.
-    gates.append(Gate("otelcol.printInitialConfig", Stage.STABLE, "Enable the print-initial-config command.",
-                      "v0.1.0", enabled=True))
+    gates.append(
+        Gate(
+            "otelcol.printInitialConfig",
+            Stage.STABLE,
+            "Enable the print-initial-config command.",
+            "v0.1.0",
+            enabled=True,
+        )
+    )
     return gates
 
 

@@ -47,12 +47,27 @@ class Options:
 def _parser(prog: str, command: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog if command == "run" else f"{prog} {command}", allow_abbrev=False)
     if command in ("run", "validate", "print-initial-config", "print-config"):
-        p.add_argument("--config", action="append", default=[], metavar="URI",
-                       help="config source: a file path or file:, env:, yaml:, http:, https: URI (repeatable)")
-        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="override one config value, e.g. processors.batch.timeout=2s (repeatable)")
-    p.add_argument("--feature-gates", action="append", default=[], metavar="GATES",
-                   help="comma-separated feature gate ids; '-' disables, '+' or nothing enables")
+        p.add_argument(
+            "--config",
+            action="append",
+            default=[],
+            metavar="URI",
+            help="config source: a file path or file:, env:, yaml:, http:, https: URI (repeatable)",
+        )
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override one config value, e.g. processors.batch.timeout=2s (repeatable)",
+        )
+    p.add_argument(
+        "--feature-gates",
+        action="append",
+        default=[],
+        metavar="GATES",
+        help="comma-separated feature gate ids; '-' disables, '+' or nothing enables",
+    )
     if command == "run":
         p.add_argument("--version", "-v", action="store_true", help="print the version and exit")
     if command in ("print-initial-config", "print-config"):
@@ -88,6 +103,7 @@ def parse_args(argv: Sequence[str], prog: str = "pyotelcol") -> Options | None:
 
 # -- config loading -----------------------------------------------------------------------------
 
+
 def _source_uris(opts: Options) -> list[str]:
     from ..confmap import set_flag_to_uri
 
@@ -109,8 +125,9 @@ def _resolve(opts: Options) -> dict[str, Any]:
         raise CLIError(f"failed to get config: cannot resolve the configuration: {exc}") from None
 
 
-_MENTION = re.compile(r"error decoding '(\w+)': error reading configuration for \"([^\"]+)\"|^(\w+)::([^:\s]+)",
-                      re.MULTILINE)
+_MENTION = re.compile(
+    r"error decoding '(\w+)': error reading configuration for \"([^\"]+)\"|^(\w+)::([^:\s]+)", re.MULTILINE
+)
 
 
 def _where(message: str, opts: Options) -> str:
@@ -161,6 +178,7 @@ def load_config(opts: Options, factories: Factories, gates: Registry) -> tuple[A
 
 # -- commands -----------------------------------------------------------------------------------
 
+
 def _stability_map(factory: Any) -> dict[str, str]:
     if isinstance(factory, ExtensionFactory):
         return {"extension": str(factory.stability)}
@@ -168,14 +186,16 @@ def _stability_map(factory: Any) -> dict[str, str]:
     if isinstance(factory, ConnectorFactory):
         return {
             f"{a}-to-{b}": str(factory.stability.get((a, b), StabilityLevel.UNDEFINED))
-            for a in signals for b in signals
+            for a in signals
+            for b in signals
         }
     return {s.value: str(factory.stability.get(s, StabilityLevel.UNDEFINED)) for s in signals}
 
 
 def components_yaml(factories: Factories, build: BuildInfo) -> str:
-    doc: dict[str, Any] = {"buildinfo": {"command": build.command, "description": build.description,
-                                         "version": build.version}}
+    doc: dict[str, Any] = {
+        "buildinfo": {"command": build.command, "description": build.description, "version": build.version}
+    }
     for kind in (Kind.RECEIVER, Kind.PROCESSOR, Kind.EXPORTER, Kind.CONNECTOR, Kind.EXTENSION):
         doc[kind.plural] = [
             {"name": f.type, "module": factories.modules.get((kind, f.type), ""), "stability": _stability_map(f)}
@@ -210,8 +230,13 @@ def featuregate_text(gates: Registry, gate_id: str | None) -> str:
         gate = gates.get(gate_id)
         if gate is None:
             raise CLIError(f'feature "{gate_id}" not found')
-        lines = [f"Feature: {gate.id}", f"Enabled: {str(gate.enabled).lower()}", f"Stage: {gate.stage.value}",
-                 f"Description: {gate.description}", f"From Version: {gate.from_version}"]
+        lines = [
+            f"Feature: {gate.id}",
+            f"Enabled: {str(gate.enabled).lower()}",
+            f"Stage: {gate.stage.value}",
+            f"Description: {gate.description}",
+            f"From Version: {gate.from_version}",
+        ]
         if gate.to_version:
             lines.append(f"To Version: {gate.to_version}")
         return "\n".join(lines) + "\n"
@@ -234,6 +259,7 @@ def validate_command(opts: Options, factories: Factories, gates: Registry) -> No
 
 
 # -- running ------------------------------------------------------------------------------------
+
 
 async def run_collector(opts: Options, factories: Factories, gates: Registry, build: BuildInfo) -> int:
     from ..service.graph import GraphError
@@ -311,8 +337,7 @@ def _new_loop_runner() -> asyncio.Runner:
         return asyncio.Runner()
 
 
-def main(argv: Sequence[str] | None = None, factories: Factories | None = None,
-         build: BuildInfo | None = None) -> int:
+def main(argv: Sequence[str] | None = None, factories: Factories | None = None, build: BuildInfo | None = None) -> int:
     """Entry point; a built distribution passes its own factories and build info."""
     build = build or BuildInfo(version=__version__)
     try:

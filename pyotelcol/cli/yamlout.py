@@ -30,7 +30,7 @@ def _lines(value: Any, indent: int) -> list[str]:
             if isinstance(item, dict) and item:
                 # yaml.v3 aligns the item's own keys after "- " but nests their values from the dash.
                 for n, line in enumerate(_lines(item, indent)):
-                    own_key = line[indent:indent + 1] != " "
+                    own_key = line[indent : indent + 1] != " "
                     if n == 0 or own_key:
                         out.append(f"{pad}{'- ' if n == 0 else '  '}{line[indent:]}")
                     else:

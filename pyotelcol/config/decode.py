@@ -239,7 +239,7 @@ class _Decoder:
             return default
         if not isinstance(raw, dict):
             where = f"'{path}' " if path else ""
-            self.fail(f"{where}expected a map or struct, got \"{_type_name(raw)}\"")
+            self.fail(f'{where}expected a map or struct, got "{_type_name(raw)}"')
             return default
         hints = typing.get_type_hints(cls)
         fields = {field_key(f): f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}

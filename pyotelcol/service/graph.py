@@ -187,10 +187,17 @@ class _Builder:
 
     # -- node creation -----------------------------------------------------------------------
     def log_stability(self, kind: Kind, comp_id: ID, level: StabilityLevel) -> None:
-        if level in (StabilityLevel.DEVELOPMENT, StabilityLevel.DEPRECATED, StabilityLevel.UNMAINTAINED,
-                     StabilityLevel.UNDEFINED):
-            self.log.info("%s component. May change in the future.", level.value,
-                          extra={"fields": {"otelcol.component.id": str(comp_id), "otelcol.component.kind": str(kind)}})
+        if level in (
+            StabilityLevel.DEVELOPMENT,
+            StabilityLevel.DEPRECATED,
+            StabilityLevel.UNMAINTAINED,
+            StabilityLevel.UNDEFINED,
+        ):
+            self.log.info(
+                "%s component. May change in the future.",
+                level.value,
+                extra={"fields": {"otelcol.component.id": str(comp_id), "otelcol.component.kind": str(kind)}},
+            )
 
     def exporter_node(self, signal: Signal, eid: ID) -> Node:
         key = ("exporter", signal, eid)
@@ -236,7 +243,7 @@ class _Builder:
             return self.heads[pid]
         if pid in self.building:
             conn_id, source, target, _ = via or (None, None, None, None)
-            chain = " -> ".join(f'pipeline "{p}"' for p in [*self.building[self.building.index(pid):], pid])
+            chain = " -> ".join(f'pipeline "{p}"' for p in [*self.building[self.building.index(pid) :], pid])
             raise GraphError(f'cycle detected: connector "{conn_id}" ({source} to {target}) -> {chain}')
         self.building.append(pid)
         pipe = self.cfg.pipelines[pid]

@@ -74,8 +74,9 @@ class StartError(Exception):
 
 
 class Service:
-    def __init__(self, cfg: Config, telemetry: TelemetryProvider, build_info: BuildInfo, gates: Registry,
-                 log: logging.Logger) -> None:
+    def __init__(
+        self, cfg: Config, telemetry: TelemetryProvider, build_info: BuildInfo, gates: Registry, log: logging.Logger
+    ) -> None:
         self.cfg = cfg
         self.telemetry = telemetry
         self.build_info = build_info

@@ -25,11 +25,15 @@ class ReceiverObs:
         self._refused = {}
         for sig, word in _ITEM.items():
             self._accepted[sig] = meter.create_counter(
-                f"otelcol_receiver_accepted_{word}", unit=_UNIT[sig],
-                description=f"Number of {word.replace('_', ' ')} successfully pushed into the pipeline.")
+                f"otelcol_receiver_accepted_{word}",
+                unit=_UNIT[sig],
+                description=f"Number of {word.replace('_', ' ')} successfully pushed into the pipeline.",
+            )
             self._refused[sig] = meter.create_counter(
-                f"otelcol_receiver_refused_{word}", unit=_UNIT[sig],
-                description=f"Number of {word.replace('_', ' ')} that could not be pushed into the pipeline.")
+                f"otelcol_receiver_refused_{word}",
+                unit=_UNIT[sig],
+                description=f"Number of {word.replace('_', ' ')} that could not be pushed into the pipeline.",
+            )
         base = {"receiver": str(settings.id), "transport": transport}
         self._attrs = {sig: ({**base, "format": "protobuf"} if sig is not Signal.LOGS else base) for sig in _ITEM}
 
@@ -45,14 +49,20 @@ class ExporterObs:
         meter = settings.telemetry.meter
         word, unit = _ITEM[signal], _UNIT[signal]
         self._sent = meter.create_counter(
-            f"otelcol_exporter_sent_{word}", unit=unit,
-            description=f"Number of {word.replace('_', ' ')} successfully sent to destination.")
+            f"otelcol_exporter_sent_{word}",
+            unit=unit,
+            description=f"Number of {word.replace('_', ' ')} successfully sent to destination.",
+        )
         self._failed = meter.create_counter(
-            f"otelcol_exporter_send_failed_{word}", unit=unit,
-            description=f"Number of {word.replace('_', ' ')} in failed attempts to send to destination.")
+            f"otelcol_exporter_send_failed_{word}",
+            unit=unit,
+            description=f"Number of {word.replace('_', ' ')} in failed attempts to send to destination.",
+        )
         self._enqueue_failed = meter.create_counter(
-            f"otelcol_exporter_enqueue_failed_{word}", unit=unit,
-            description=f"Number of {word.replace('_', ' ')} failed to be added to the sending queue.")
+            f"otelcol_exporter_enqueue_failed_{word}",
+            unit=unit,
+            description=f"Number of {word.replace('_', ' ')} failed to be added to the sending queue.",
+        )
         self._attrs = {"exporter": str(settings.id)}
 
     def record_sent(self, items: int, error: BaseException | None) -> None:

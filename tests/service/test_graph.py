@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
-from pyotelcol.component import ID, Kind, Signal, StabilityLevel
+from pyotelcol.component import ID, BuildInfo, Kind, Signal, StabilityLevel
 from pyotelcol.consumer import Capabilities, ConsumerError, PermanentError
 from pyotelcol.factories import (
     ConnectorFactory,
@@ -29,7 +28,6 @@ from pyotelcol.pdata import Traces
 from pyotelcol.service.config import unmarshal, validate_config
 from pyotelcol.service.graph import GraphError
 from pyotelcol.service.service import NopTelemetry, Service
-from pyotelcol.component import BuildInfo
 
 EVENTS: list[str] = []
 ALL = {s: StabilityLevel.BETA for s in (Signal.TRACES, Signal.METRICS, Signal.LOGS)}
@@ -182,7 +180,7 @@ def test_fan_out_clones_for_mutating_consumers_and_shares_read_only() -> None:
 
 
 def test_errors_from_branches_are_combined() -> None:
-    svc = build(
+    build(
         {
             "receivers": {"rcv": None},
             "exporters": {"exp/a": None, "exp/b": None},
@@ -233,11 +231,17 @@ def test_connector_joins_pipelines() -> None:
     ("pipelines", "message"),
     [
         (
-            {"traces": {"receivers": ["rcv"], "exporters": ["fwd"]}, "metrics": {"receivers": ["fwd"], "exporters": ["exp"]}},
+            {
+                "traces": {"receivers": ["rcv"], "exporters": ["fwd"]},
+                "metrics": {"receivers": ["fwd"], "exporters": ["exp"]},
+            },
             'connector "fwd" used as exporter in [traces] pipeline but not used in any supported receiver pipeline',
         ),
         (
-            {"traces": {"receivers": ["rcv"], "exporters": ["exp"]}, "logs": {"receivers": ["fwd"], "exporters": ["exp"]}},
+            {
+                "traces": {"receivers": ["rcv"], "exporters": ["exp"]},
+                "logs": {"receivers": ["fwd"], "exporters": ["exp"]},
+            },
             'connector "fwd" used as receiver in [logs] pipeline but not used in any supported exporter pipeline',
         ),
         (

@@ -1,0 +1,29 @@
+"""Shared fixtures (helpers live in support.py, importable from every test)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from support import Collector, wait_for_port
+
+
+@pytest.fixture
+def collector_factory(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
+    started: list[Collector] = []
+
+    def start(config_text: str, wait_ports: tuple[int, ...] = (), env: dict[str, str] | None = None) -> Collector:
+        path = tmp_path / f"config{len(started)}.yaml"
+        path.write_text(config_text)
+        col = Collector(path, env)
+        started.append(col)
+        for port in wait_ports:
+            wait_for_port(port, col.proc)
+        return col
+
+    yield start
+    for col in started:
+        if col.proc.poll() is None:
+            col.proc.kill()
+            col.proc.communicate()

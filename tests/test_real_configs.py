@@ -1,0 +1,70 @@
+"""Every public real-world config either validates or fails only for component types we don't ship.
+
+The test prints which types are missing (run with ``-s``), so the list shrinks as components land.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from support import SHARED, run_cli
+
+CONFIGS = SHARED / "real-configs"
+UNKNOWN = re.compile(
+    r"^error decoding '(\w+)': unknown type: \"([^\"]+)\" for id: \"[^\"]*\" \(valid values: \[.*\]\)$"
+)
+# The demo runs these as overlays on top of its base config (INDEX.md, "Overlays").
+OVERLAYS = {
+    "otel-demo__otelcol-config-observability.yaml": "otel-demo__otelcol-config.yaml",
+    "otel-demo__otelcol-config-full.yaml": "otel-demo__otelcol-config.yaml",
+}
+
+
+def _env_table() -> dict[str, dict[str, str]]:
+    """The env vars INDEX.md says each config needs (`NAME`=value entries in the table)."""
+    envs: dict[str, dict[str, str]] = {}
+    for line in (CONFIGS / "INDEX.md").read_text().splitlines():
+        if not re.match(r"^\| \d+ \|", line):
+            continue
+        cells = [c.strip() for c in line.split("|")]
+        name = cells[2].strip("`")
+        envs[name] = {m.group(1): m.group(2).strip() for m in re.finditer(r"`([A-Za-z0-9_]+)`=([^<\[|]*)", line)}
+    return envs
+
+
+ENVS = _env_table()
+MISSING: Counter[str] = Counter()
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CONFIGS.glob("*.yaml")))
+def test_real_config(name: str) -> None:
+    assert name in ENVS, f"{name} is not in INDEX.md"
+    files = [CONFIGS / OVERLAYS[name], CONFIGS / name] if name in OVERLAYS else [CONFIGS / name]
+    env = {**ENVS.get(OVERLAYS.get(name, ""), {}), **ENVS[name]}
+    args = ["validate"] + [f"--config={f}" for f in files]
+    result = run_cli(*args, env=env)
+    if result.returncode == 0:
+        return
+    message = result.stderr.strip()
+    assert message.startswith("Error: failed to get config: cannot unmarshal the configuration: decoding failed"), (
+        message
+    )
+    body = message.split("\n\n", 1)[1].split("\n(")[0]
+    lines = [line for line in body.splitlines() if line.strip()]
+    missing = []
+    for line in lines:
+        m = UNKNOWN.match(line)
+        assert m, f"{name}: an error other than an unknown component type:\n{line}\n\nfull output:\n{message}"
+        missing.append(f"{m.group(1)[:-1]} {m.group(2)}")
+    MISSING.update(missing)
+    print(f"\n{name}: missing {', '.join(missing)}")
+
+
+def test_zz_report_missing_types() -> None:
+    """Summary of the component types the real configs need that pyotelcol does not ship yet."""
+    if MISSING:
+        print("\nmissing component types across real configs (count of configs):")
+        for comp, count in MISSING.most_common():
+            print(f"  {count:3d}  {comp}")
