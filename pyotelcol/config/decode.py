@@ -245,8 +245,7 @@ class _Decoder:
         fields = {field_key(f): f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
         unknown = [str(k) for k in raw if str(k) not in fields]
         if unknown:
-            where = f"'{path}' " if path else ""
-            self.fail(f"{where}has invalid keys: {', '.join(sorted(unknown))}")
+            self.fail(f"'{path}' has invalid keys: {', '.join(sorted(unknown))}")
         changes: dict[str, Any] = {}
         for key, f in fields.items():
             if key not in raw:
