@@ -30,6 +30,8 @@ class Host(Protocol):
 
     def service_info(self) -> ServiceInfo: ...
 
+    def report_status(self, settings: Settings, status: Status, err: BaseException | None = None) -> None: ...
+
 
 @dataclass(frozen=True)
 class BuildInfo:

@@ -24,6 +24,7 @@ from ..component import (
     ServiceInfo,
     Settings,
     Signal,
+    Status,
     TelemetrySettings,
 )
 from ..factories import ExtensionFactory
@@ -87,6 +88,7 @@ class Service:
         self._extensions: dict[ID, Component] = {}
         self._started: list[Any] = []
         self._start_time = time.time()
+        self.statuses: dict[tuple[Kind, ID], Status] = {}
         self._settings = settings_maker(telemetry, build_info)
         self.graph: Graph = build_graph(cfg, self._settings, log)
 
@@ -99,6 +101,18 @@ class Service:
         self.fatal_error = err
         if self.fatal is not None:
             self.fatal.set()
+
+    def report_status(self, settings: Settings, status: Status, err: BaseException | None = None) -> None:
+        """A component's own status report (e.g. memory_limiter refusing data)."""
+        self.statuses[(settings.kind, settings.id)] = status
+        fields = {
+            "otelcol.component.id": str(settings.id),
+            "otelcol.component.kind": str(settings.kind),
+            "status": status.value,
+        }
+        if err is not None:
+            fields["error"] = str(err)
+        self.log.info("Component status changed", extra={"fields": fields})
 
     def service_info(self) -> ServiceInfo:
         pipes = {

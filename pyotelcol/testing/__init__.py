@@ -10,7 +10,7 @@ from typing import Any
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from ..component import ID, BuildInfo, Component, Kind, ServiceInfo, Settings, Signal, TelemetrySettings
+from ..component import ID, BuildInfo, Component, Kind, ServiceInfo, Settings, Signal, Status, TelemetrySettings
 from ..consumer import Capabilities, ConsumerError
 from ..pdata import AnyData
 
@@ -40,12 +40,16 @@ class NopHost:
     def __init__(self, extensions: Mapping[ID, Component] | None = None) -> None:
         self._extensions = dict(extensions or {})
         self.fatal: list[BaseException] = []
+        self.statuses: list[tuple[str, Status]] = []
 
     def get_extensions(self) -> Mapping[ID, Component]:
         return self._extensions
 
     def report_fatal_error(self, err: BaseException) -> None:
         self.fatal.append(err)
+
+    def report_status(self, settings: Settings, status: Status, err: BaseException | None = None) -> None:
+        self.statuses.append((str(settings.id), status))
 
     def service_info(self) -> ServiceInfo:
         return ServiceInfo(BuildInfo(), {}, tuple(self._extensions), time.time())

@@ -1,0 +1,294 @@
+"""The batch processor: buffers incoming requests and sends them on by size or after a timeout.
+
+``consume`` hands the request to a batcher (one per distinct combination of the configured
+client-metadata values) and returns: the batch owns the data from then on. Each batcher runs one
+asyncio task that sends when ``send_batch_size`` items are buffered, or when the ``timeout``
+timer fires with anything buffered, cutting outgoing requests to ``send_batch_max_size``.
+Errors from the next consumer are logged (``Sender failed``) and never reach the sender.
+Shutdown sends everything still buffered before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+from opentelemetry.metrics import CallbackOptions, Observation
+
+from pyotelcol.component import Host, Settings, Signal
+from pyotelcol.consumer import Capabilities, Consumer, PermanentError
+from pyotelcol.helpers.receiverhelper import client_metadata
+from pyotelcol.pdata import BY_SIGNAL, AnyData
+
+from .config import Config
+from .split import merge, take
+
+_SEND_SIZE_BUCKETS = (10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000,
+                      9000, 10000, 20000, 30000, 50000, 100000)
+_SEND_BYTES_BUCKETS = (128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288,
+                       1048576, 2097152, 4194304, 8388608, 16777216)
+
+_TRIGGER_SIZE = "size"
+_TRIGGER_TIMEOUT = "timeout"
+
+_CAPS = Capabilities(mutates_data=True)
+
+TOO_MANY_BATCHERS = "too many batcher metadata-value combinations"
+
+Metadata = dict[str, list[str]]
+
+
+class _Telemetry:
+    """The batch processor's self-metrics (Go emits them at level normal and above)."""
+
+    def __init__(self, settings: Settings, cardinality: Any) -> None:
+        level = settings.telemetry.metrics_level
+        self.enabled = level in ("normal", "detailed")
+        self.detailed = level == "detailed"
+        self.attrs = {"processor": str(settings.id)}
+        self._cardinality = cardinality
+        self.closed = False
+        if not self.enabled:
+            return
+        meter = settings.telemetry.meter
+        self.send_size = meter.create_histogram(
+            "otelcol_processor_batch_batch_send_size", unit="{unit}", description="Number of units in the batch",
+            explicit_bucket_boundaries_advisory=_SEND_SIZE_BUCKETS)
+        self.size_trigger = meter.create_counter(
+            "otelcol_processor_batch_batch_size_trigger_send", unit="{time}",
+            description="Number of times the batch was sent due to a size trigger")
+        self.timeout_trigger = meter.create_counter(
+            "otelcol_processor_batch_timeout_trigger_send", unit="{time}",
+            description="Number of times the batch was sent due to a timeout trigger")
+        meter.create_observable_up_down_counter(
+            "otelcol_processor_batch_metadata_cardinality", callbacks=[self._observe], unit="{combination}",
+            description="Number of distinct metadata value combinations being processed")
+        if self.detailed:
+            self.send_bytes = meter.create_histogram(
+                "otelcol_processor_batch_batch_send_size_bytes", unit="By",
+                description="Number of bytes in batch that was sent. Only available on detailed level.",
+                explicit_bucket_boundaries_advisory=_SEND_BYTES_BUCKETS)
+
+    def _observe(self, _options: CallbackOptions) -> Iterable[Observation]:
+        if self.closed:
+            return []
+        return [Observation(self._cardinality(), self.attrs)]
+
+    def record(self, trigger: str, sent: int, data: AnyData) -> None:
+        if not self.enabled:
+            return
+        (self.size_trigger if trigger == _TRIGGER_SIZE else self.timeout_trigger).add(1, self.attrs)
+        self.send_size.record(sent, self.attrs)
+        if self.detailed:
+            self.send_bytes.record(len(data.to_wire()), self.attrs)
+
+
+class _Shard:
+    """One batcher: a buffer of requests and the task that sends them on."""
+
+    def __init__(self, proc: BatchProcessor, metadata: Metadata | None) -> None:
+        self.proc = proc
+        self.metadata = metadata
+        self.pending: deque[tuple[AnyData, int]] = deque()
+        self.items = 0
+        self.wake = asyncio.Event()
+        self.room = asyncio.Event()
+        self.room.set()
+        self.stopping = False
+        self.timer_fired = False
+        self.task: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    # -- producer side ------------------------------------------------------------------------
+    async def put(self, data: AnyData, count: int) -> None:
+        proc = self.proc
+        # Backpressure like Go's bounded channel: wait while a large backlog is already queued.
+        while self.items >= proc.high_water and not self.stopping:
+            self.room.clear()
+            await self.room.wait()
+        if self.stopping:
+            await proc.send_direct(data)
+            return
+        self.pending.append((data, count))
+        self.items += count
+        if self.task is None:
+            self.start()
+        if not proc.has_timer or self.items >= proc.send_batch_size:
+            self.wake.set()
+            # Let the sender take this batch now, so batches stay close to send_batch_size even
+            # when producers never suspend on their own.
+            await asyncio.sleep(0)
+
+    def start(self) -> None:
+        if self.task is None:
+            # A fresh context: nothing of the first sender's request context leaks into exports.
+            self.task = asyncio.get_running_loop().create_task(self._run(), context=contextvars.Context())
+
+    async def stop(self) -> None:
+        self.stopping = True
+        self.wake.set()
+        self.room.set()
+        if self.task is not None:
+            await self.task
+        self._cancel_timer()
+
+    # -- sender task --------------------------------------------------------------------------
+    def _on_timer(self) -> None:
+        self._timer = None
+        self.timer_fired = True
+        self.wake.set()
+
+    def _reset_timer(self) -> None:
+        self._cancel_timer()
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(self.proc.timeout, self._on_timer)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    async def _run(self) -> None:
+        proc = self.proc
+        # Exports carry only the partitioning keys as client metadata (Go's exportCtx).
+        client_metadata.set(dict(self.metadata or {}))
+        if proc.has_timer:
+            self._reset_timer()
+        try:
+            while True:
+                await self.wake.wait()
+                self.wake.clear()
+                if self.stopping:
+                    break
+                sent = False
+                while self.items > 0 and (not proc.has_timer or self.items >= proc.send_batch_size):
+                    await self._send(_TRIGGER_SIZE)
+                    sent = True
+                if self.timer_fired:
+                    self.timer_fired = False
+                    if self.items > 0:
+                        await self._send(_TRIGGER_TIMEOUT)
+                    self._reset_timer()
+                elif sent:
+                    self._reset_timer()
+            while self.items > 0:
+                await self._send(_TRIGGER_TIMEOUT)
+        finally:
+            self._cancel_timer()
+
+    def _take(self) -> tuple[AnyData, int]:
+        limit = self.proc.send_batch_max_size
+        if limit <= 0 or self.items <= limit:
+            parts = [d for d, _ in self.pending]
+            count = self.items
+            self.pending.clear()
+            self.items = 0
+        else:
+            parts = []
+            need = limit
+            while need > 0:
+                data, c = self.pending[0]
+                if c <= need:
+                    self.pending.popleft()
+                    parts.append(data)
+                    need -= c
+                else:
+                    head, rest = take(data, need)
+                    self.pending[0] = (rest, c - need)
+                    parts.append(head)
+                    need = 0
+            count = limit
+            self.items -= limit
+        return merge(self.proc.data_cls, parts, count), count
+
+    async def _send(self, trigger: str) -> None:
+        proc = self.proc
+        try:
+            data, count = self._take()
+        except Exception as err:  # a bug, not bad input: drop the buffer rather than wedge the batcher
+            proc.logger.error("Failed to build a batch, dropping buffered data",
+                              extra={"fields": {"error": str(err), "dropped_items": self.items}})
+            self.pending.clear()
+            self.items = 0
+            return
+        finally:
+            if self.items < proc.high_water:
+                self.room.set()
+        try:
+            await proc.next.consume(data)
+        except Exception as err:
+            proc.logger.warning("Sender failed", extra={"fields": {"error": str(err)}})
+            return
+        proc.telemetry.record(trigger, count, data)
+
+
+class BatchProcessor:
+    """A Component and Consumer for one signal of one pipeline."""
+
+    def __init__(self, settings: Settings, cfg: Config, next_consumer: Consumer) -> None:
+        signal = settings.signal or Signal.TRACES
+        self.data_cls = BY_SIGNAL[signal]
+        self.next = next_consumer
+        self.logger = settings.telemetry.logger
+        self.send_batch_size = cfg.send_batch_size
+        self.send_batch_max_size = cfg.send_batch_max_size
+        self.timeout = cfg.timeout.total_seconds()
+        self.has_timer = self.timeout > 0 and self.send_batch_size > 0
+        # Buffered items beyond which producers wait for the sender (bounded memory).
+        self.high_water = 2 * max(self.send_batch_size, self.send_batch_max_size, 8192)
+        self.metadata_keys = sorted({k.lower() for k in cfg.metadata_keys})
+        self.metadata_limit = cfg.metadata_cardinality_limit
+        self._shards: dict[tuple[tuple[str, tuple[str, ...]], ...], _Shard] = {}
+        self._single: _Shard | None = None if self.metadata_keys else _Shard(self, None)
+        self._stopped = False
+        self.telemetry = _Telemetry(settings, self._cardinality)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return _CAPS
+
+    def _cardinality(self) -> int:
+        return 1 if self._single is not None else len(self._shards)
+
+    async def start(self, host: Host) -> None:
+        if self._single is not None and not self._stopped:
+            self._single.start()
+
+    async def consume(self, data: AnyData) -> None:
+        if self._stopped:
+            await self.send_direct(data)
+            return
+        count = data.item_count()
+        if count == 0:
+            return
+        shard = self._single if self._single is not None else self._shard_for_request()
+        await shard.put(data, count)
+
+    def _shard_for_request(self) -> _Shard:
+        md: Metadata = client_metadata.get() or {}
+        values = {k: list(md.get(k, ())) for k in self.metadata_keys}
+        key = tuple((k, tuple(v)) for k, v in values.items())
+        shard = self._shards.get(key)
+        if shard is None:
+            if self.metadata_limit != 0 and len(self._shards) >= self.metadata_limit:
+                raise PermanentError(TOO_MANY_BATCHERS)
+            shard = _Shard(self, values)
+            self._shards[key] = shard
+        return shard
+
+    async def send_direct(self, data: AnyData) -> None:
+        """After shutdown nothing is buffered any more: late data goes straight on."""
+        await self.next.consume(data)
+
+    async def shutdown(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        shards = list(self._shards.values())
+        if self._single is not None:
+            shards.append(self._single)
+        await asyncio.gather(*(s.stop() for s in shards))
+        self.telemetry.closed = True

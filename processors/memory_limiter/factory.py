@@ -1,0 +1,34 @@
+"""The memory_limiter processor factory: one shared limiter per config object (= per processor ID)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyotelcol.component import Settings, Signal, StabilityLevel
+from pyotelcol.consumer import Consumer
+from pyotelcol.factories import ProcessorFactory
+from pyotelcol.helpers.sharedcomponent import SharedComponents
+
+from .config import Config
+from .memory_limiter import MemoryLimiter, MemoryLimiterProcessor
+
+TYPE = "memory_limiter"
+
+
+def create_factory() -> ProcessorFactory:
+    limiters: SharedComponents[MemoryLimiter] = SharedComponents()
+
+    def create(settings: Settings, cfg: Any, next_consumer: Consumer) -> MemoryLimiterProcessor:
+        limiter = limiters.get_or_add(cfg, lambda: MemoryLimiter(settings, cfg))
+        return MemoryLimiterProcessor(limiter, settings, next_consumer)
+
+    return ProcessorFactory(
+        TYPE,
+        Config,
+        create=create,
+        stability={
+            Signal.TRACES: StabilityLevel.BETA,
+            Signal.METRICS: StabilityLevel.BETA,
+            Signal.LOGS: StabilityLevel.BETA,
+        },
+    )
