@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import logging
 import re
@@ -115,13 +116,15 @@ def _source_uris(opts: Options) -> list[str]:
         raise CLIError(f'invalid argument "{opts.sets}" for "--set" flag: {exc}') from None
 
 
-def _resolve(opts: Options) -> dict[str, Any]:
+def _resolve(opts: Options, gates: Registry) -> dict[str, Any]:
     from ..confmap import ResolveError, resolve
 
     uris = _source_uris(opts)
     try:
-        return resolve(uris, logger=_LOG)
+        return resolve(uris, logger=_LOG, merge_append=gates.is_enabled("confmap.enableMergeAppendOption"))
     except ResolveError as exc:
+        if exc.at_creation:  # a malformed --config URI: Go reports it without the phase prefix
+            raise CLIError(str(exc)) from None
         raise CLIError(f"failed to get config: cannot resolve the configuration: {exc}") from None
 
 
@@ -158,7 +161,7 @@ def load_config(opts: Options, factories: Factories, gates: Registry) -> tuple[A
     from ..service.config import UnmarshalError, ValidationError, unmarshal, validate_config
     from ..telemetry.config import decode_telemetry
 
-    conf = _resolve(opts)
+    conf = _resolve(opts, gates)
     try:
         cfg = unmarshal(conf, factories, _LOG)
     except UnmarshalError as exc:
@@ -208,7 +211,7 @@ def components_yaml(factories: Factories, build: BuildInfo) -> str:
 def print_initial_config(opts: Options, factories: Factories, gates: Registry) -> str:
     from ..confmap import to_plain
 
-    conf = to_plain(_resolve(opts))
+    conf = to_plain(_resolve(opts, gates))
     if opts.validate:
         load_config(Options(**{**opts.__dict__, "command": "validate"}), factories, gates)
     ordered = _sorted(conf)
@@ -218,6 +221,8 @@ def print_initial_config(opts: Options, factories: Factories, gates: Registry) -
 
 
 def _sorted(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):  # YAML timestamps print as Go's time.Time does
+        return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, dict):
         return {str(k): _sorted(value[k]) for k in sorted(value, key=str)}
     if isinstance(value, list):
