@@ -16,13 +16,16 @@ import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..component import BuildInfo, Kind, Signal, StabilityLevel
 from ..factories import ConnectorFactory, ExtensionFactory, Factories, RegistryError, from_entry_points
 from ..featuregate import GLOBAL, GateError, Registry
 from .yamlout import dump
+
+if TYPE_CHECKING:
+    from ..service.config import Config
 
 PROVIDER_SCHEMES = ("env", "file", "http", "https", "yaml")
 COMMANDS = ("validate", "components", "print-initial-config", "print-config", "featuregate", "help")
@@ -156,10 +159,9 @@ def _where(message: str, opts: Options) -> str:
     return ("\n(" + "; ".join(notes) + ")") if notes else ""
 
 
-def load_config(opts: Options, factories: Factories, gates: Registry) -> tuple[Any, Any]:
-    """Resolve, decode and validate; return (Config, TelemetryConfig)."""
+def load_config(opts: Options, factories: Factories, gates: Registry) -> Config:
+    """Resolve, decode and validate the config."""
     from ..service.config import UnmarshalError, ValidationError, unmarshal, validate_config
-    from ..telemetry.config import decode_telemetry
 
     conf = _resolve(opts, gates)
     try:
@@ -168,15 +170,11 @@ def load_config(opts: Options, factories: Factories, gates: Registry) -> tuple[A
         where = _where(str(exc), opts)
         raise CLIError(f"failed to get config: cannot unmarshal the configuration: {exc}{where}") from None
     try:
-        telemetry_cfg = decode_telemetry(cfg.telemetry, _LOG)
-    except ValueError as exc:
-        raise CLIError(f"failed to get config: cannot unmarshal the configuration: {exc}") from None
-    try:
         validate_config(cfg, gates)
     except ValidationError as exc:
         prefix = "" if opts.command == "validate" else "invalid configuration: "
         raise CLIError(f"{prefix}{exc}{_where(str(exc), opts)}") from None
-    return cfg, telemetry_cfg
+    return cfg
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -256,7 +254,7 @@ def validate_command(opts: Options, factories: Factories, gates: Registry) -> No
     from ..service.graph import GraphError, build_graph
     from ..service.service import NopTelemetry, settings_maker
 
-    cfg, _ = load_config(opts, factories, gates)
+    cfg = load_config(opts, factories, gates)
     try:
         build_graph(cfg, settings_maker(NopTelemetry(), BuildInfo()), _LOG)
     except GraphError as exc:
@@ -271,9 +269,9 @@ async def run_collector(opts: Options, factories: Factories, gates: Registry, bu
     from ..service.service import Service, StartError
     from ..telemetry.runtime import Telemetry
 
-    cfg, telemetry_cfg = load_config(opts, factories, gates)
-    telemetry = Telemetry(telemetry_cfg, build)
-    log = telemetry.get_service_logger()
+    cfg = load_config(opts, factories, gates)
+    telemetry = Telemetry(cfg.telemetry, build)
+    log: Any = telemetry.logger
     log.info("Starting %s...", build.command, extra={"fields": {"Version": build.version}})
     try:
         service = Service(cfg, telemetry, build, gates, log)
@@ -311,7 +309,7 @@ async def run_collector(opts: Options, factories: Factories, gates: Registry, bu
                 reload.clear()
                 log.info("Config updated, restart service")
                 await service.shutdown()
-                cfg, _ = load_config(opts, factories, gates)
+                cfg = load_config(opts, factories, gates)
                 try:
                     service = Service(cfg, telemetry, build, gates, log)
                 except GraphError as exc:

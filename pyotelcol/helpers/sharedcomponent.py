@@ -7,7 +7,6 @@ real work once, whatever the number of signal nodes that call them.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -23,6 +22,7 @@ class SharedComponent:
         self._users = 0
         self._started = False
         self._stopped = False
+        self._on_stopped: Callable[[], object] | None = None
 
     def add_user(self) -> None:
         self._users += 1
@@ -37,6 +37,8 @@ class SharedComponent:
         if self._stopped:
             return
         self._stopped = True
+        if self._on_stopped is not None:
+            self._on_stopped()
         await self._shutdown()
 
     async def _start(self, host: Host) -> None:
@@ -47,17 +49,18 @@ class SharedComponent:
 
 
 class SharedComponents(Generic[C]):
-    """Instances keyed by config object identity, dropped when the config goes away."""
+    """Instances keyed by config object; an entry is dropped once its instance has shut down."""
 
     def __init__(self) -> None:
-        self._by_cfg: weakref.WeakKeyDictionary[Any, C] | dict[int, C] = {}
+        # The config object is kept with its instance so that its id() cannot be reused meanwhile.
+        self._by_cfg: dict[int, tuple[Any, C]] = {}
 
     def get_or_add(self, cfg: Any, create: Callable[[], C]) -> C:
-        key = id(cfg)
-        table: dict[int, C] = self._by_cfg  # type: ignore[assignment]
-        comp = table.get(key)
-        if comp is None or comp._stopped:
-            comp = create()
-            table[key] = comp
+        entry = self._by_cfg.get(id(cfg))
+        if entry is None or entry[1]._stopped:
+            entry = (cfg, create())
+            self._by_cfg[id(cfg)] = entry
+            entry[1]._on_stopped = lambda: self._by_cfg.pop(id(cfg), None)
+        comp = entry[1]
         comp.add_user()
         return comp

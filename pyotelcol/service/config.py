@@ -16,6 +16,7 @@ from ..config import DecodeError, decode, validate
 from ..confmap.expanded import ExpandedValue, plain
 from ..factories import AnyFactory, Factories
 from ..featuregate import Registry
+from ..telemetry.config import TelemetryConfig
 
 _SECTIONS = (Kind.RECEIVER, Kind.PROCESSOR, Kind.EXPORTER, Kind.CONNECTOR, Kind.EXTENSION)
 _TOP_KEYS = [k.plural for k in _SECTIONS] + ["service"]
@@ -53,7 +54,7 @@ class Config:
     components: dict[Kind, dict[ID, ComponentConfig]]
     extensions: list[ID]
     pipelines: dict[PipelineID, Pipeline]
-    telemetry: Any  # the raw service.telemetry section; the telemetry package types it
+    telemetry: TelemetryConfig
     raw: dict[str, Any] = field(default_factory=dict)
 
     def section(self, kind: Kind) -> dict[ID, ComponentConfig]:
@@ -128,13 +129,13 @@ def _id_list(raw: Any, path: str, errors: list[str]) -> list[ID]:
     return ids
 
 
-def _decode_service(raw: Any, errors: list[str]) -> tuple[list[ID], dict[PipelineID, Pipeline], Any]:
+def _decode_service(raw: Any, errors: list[str]) -> tuple[list[ID], dict[PipelineID, Pipeline], TelemetryConfig]:
     raw = plain(raw) if isinstance(raw, ExpandedValue) else raw
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         errors.append("'service' expected a map, got 'string'")
-        return [], {}, None
+        return [], {}, TelemetryConfig()
     unknown = sorted(set(map(str, raw)) - {"extensions", "pipelines", "telemetry"})
     if unknown:
         errors.append(f"'service' has invalid keys: {', '.join(unknown)}")
@@ -166,7 +167,12 @@ def _decode_service(raw: Any, errors: list[str]) -> tuple[list[ID], dict[Pipelin
             _id_list(body.get("processors"), f"{path}.processors", errors),
             _dedupe(_id_list(body.get("exporters"), f"{path}.exporters", errors)),
         )
-    return extensions, pipelines, raw.get("telemetry")
+    telemetry = TelemetryConfig()
+    try:
+        telemetry = decode(TelemetryConfig, raw.get("telemetry"), TelemetryConfig(), "service.telemetry")
+    except DecodeError as exc:
+        errors.extend(exc.errors)
+    return extensions, pipelines, telemetry
 
 
 def _dedupe(ids: list[ID]) -> list[ID]:
@@ -258,5 +264,6 @@ def validate_config(cfg: Config, gates: Registry) -> None:
         for comp in cfg.components[kind].values():
             errors.extend(validate(comp.config, f"{kind.plural}::{comp.id}"))
     errors.extend(_pipeline_errors(cfg, gates))
+    errors.extend(validate(cfg.telemetry, "service::telemetry"))
     if errors:
         raise ValidationError("\n".join(errors))

@@ -34,7 +34,8 @@ from .graph import Graph, Node, SettingsMaker, build_graph
 
 
 class TelemetryProvider(Protocol):
-    metrics_level: str
+    @property
+    def metrics_level(self) -> object: ...
 
     def get_logger(
         self, component_id: ID, kind: Kind, signal: Signal | None = None, pipeline: PipelineID | None = None
@@ -62,7 +63,7 @@ class NopTelemetry:
 def settings_maker(telemetry: TelemetryProvider, build_info: BuildInfo) -> SettingsMaker:
     def make(comp_id: ID, kind: Kind, signal: Signal | None, pipeline: PipelineID | None) -> Settings:
         logger = telemetry.get_logger(comp_id, kind, signal, pipeline)
-        tel = TelemetrySettings(logger, telemetry.get_meter(), telemetry.metrics_level)
+        tel = TelemetrySettings(logger, telemetry.get_meter(), str(telemetry.metrics_level))
         return Settings(comp_id, kind, tel, build_info, signal, pipeline)
 
     return make
@@ -76,7 +77,7 @@ class StartError(Exception):
 
 class Service:
     def __init__(
-        self, cfg: Config, telemetry: TelemetryProvider, build_info: BuildInfo, gates: Registry, log: logging.Logger
+        self, cfg: Config, telemetry: TelemetryProvider, build_info: BuildInfo, gates: Registry, log: Any
     ) -> None:
         self.cfg = cfg
         self.telemetry = telemetry

@@ -1,0 +1,10 @@
+"""The nop exporter takes no configuration: every key is rejected as an invalid key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Config:
+    """No settings."""

@@ -1,0 +1,167 @@
+"""The zpages extension: simple HTML pages about the running service, built from ``host.service_info()``.
+
+Routes (GET; any method is answered, like Go's ServeMux):
+- ``/debug/servicez``: build info, start time, uptime, links to the other pages;
+- ``/debug/pipelinez``: one row per pipeline with its receivers, processors and exporters;
+- ``/debug/extensionz``: the extensions of the service;
+- ``/debug/featurez``: feature gates and whether they are enabled;
+- ``/debug/tracez``: a page saying span recording is not available (pyotelcol records no own spans yet);
+- ``/debug/expvarz``: JSON process information, only with ``expvar.enabled: true`` (404 otherwise).
+Pages are rendered per request, so they always show the current service.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import Any
+
+from aiohttp import web
+
+from pyotelcol.component import Host, ServiceInfo, Settings
+from pyotelcol.telemetry.gofmt import go_duration, rfc3339_nano
+
+from ._server import response_middleware, server_summary, start_server
+from .config import Config
+
+_HTML = "text/html; charset=utf-8"
+_STYLE = (
+    "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}"
+    "td,th{border:1px solid #999;padding:2px 8px;text-align:left}th{background:#eee}"
+)
+
+
+def _page(title: str, body: str) -> web.Response:
+    text = (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>\n"
+        f"<body>\n<h1>{escape(title)}</h1>\n{body}\n</body></html>\n"
+    )
+    return web.Response(body=text.encode(), headers={"Content-Type": _HTML})
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    lines = [f"<table>\n<tr>{head}</tr>"]
+    for row in rows:
+        lines.append("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>")
+    lines.append("</table>")
+    return "\n".join(lines)
+
+
+class ZPagesExtension:
+    def __init__(self, settings: Settings, config: Config) -> None:
+        self._settings = settings
+        self._config = config
+        self._logger = settings.telemetry.logger
+        self._host: Host | None = None
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, host: Host) -> None:
+        self._host = host
+        if callable(getattr(host, "service_info", None)):
+            self._logger.info("Register Host's zPages")
+        else:
+            self._logger.info("Host's zPages not available")
+        middleware = response_middleware(self._config)
+        app = web.Application(middlewares=[middleware] if middleware else [])
+        app.router.add_route("*", "/debug/servicez", self._servicez)
+        app.router.add_route("*", "/debug/pipelinez", self._pipelinez)
+        app.router.add_route("*", "/debug/extensionz", self._extensionz)
+        app.router.add_route("*", "/debug/featurez", self._featurez)
+        app.router.add_route("*", "/debug/tracez", self._tracez)
+        if self._config.expvar.enabled:
+            app.router.add_route("*", "/debug/expvarz", self._expvarz)
+        shown = {**server_summary(self._config), "expvar": {"enabled": self._config.expvar.enabled}}
+        self._logger.info("Starting zPages extension", extra={"fields": {"config": shown}})
+        self._runner = await start_server(app, self._config, "zpages", self._logger)
+
+    async def shutdown(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    # -- pages ---------------------------------------------------------------------------------
+    def _info(self) -> ServiceInfo | None:
+        getter = getattr(self._host, "service_info", None)
+        return getter() if callable(getter) else None
+
+    @staticmethod
+    def _unavailable(title: str) -> web.Response:
+        return _page(title, "<p>Service information is not available from this host.</p>")
+
+    async def _servicez(self, request: web.Request) -> web.Response:
+        info = self._info()
+        if info is None:
+            return self._unavailable("Service")
+        build = info.build_info
+        uptime_ns = max(int((time.time() - info.start_time) * 1e9), 0)
+        body = "\n".join([
+            "<h2>Build Info</h2>",
+            _table(["Property", "Value"], [
+                ("Command", build.command), ("Description", build.description), ("Version", build.version),
+            ]),
+            "<h2>Runtime Info</h2>",
+            _table(["Property", "Value"], [
+                ("StartTimestamp", rfc3339_nano(int(info.start_time * 1e9))),
+                ("Uptime", go_duration(uptime_ns)),
+                ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+                ("Platform", platform.platform()),
+                ("PID", str(os.getpid())),
+            ]),
+            "<h2>Pages</h2>",
+            "<ul>"
+            '<li><a href="/debug/pipelinez">Pipelines</a></li>'
+            '<li><a href="/debug/extensionz">Extensions</a></li>'
+            '<li><a href="/debug/featurez">Feature Gates</a></li>'
+            '<li><a href="/debug/tracez">TraceZ</a></li>'
+            "</ul>",
+        ])
+        return _page("Service " + build.command, body)
+
+    async def _pipelinez(self, request: web.Request) -> web.Response:
+        info = self._info()
+        if info is None:
+            return self._unavailable("Pipelines")
+        rows = []
+        for pid in sorted(info.pipelines, key=str):
+            pipe = info.pipelines[pid]
+            rows.append((
+                str(pid), str(pid.signal),
+                ", ".join(map(str, pipe.receivers)),
+                ", ".join(map(str, pipe.processors)),
+                ", ".join(map(str, pipe.exporters)),
+            ))
+        return _page("Pipelines", _table(["FullName", "InputType", "Receivers", "Processors", "Exporters"], rows))
+
+    async def _extensionz(self, request: web.Request) -> web.Response:
+        info = self._info()
+        if info is None:
+            return self._unavailable("Extensions")
+        rows = [(str(ext),) for ext in info.extensions]
+        return _page("Extensions", _table(["FullName"], rows))
+
+    async def _featurez(self, request: web.Request) -> web.Response:
+        info = self._info()
+        if info is None:
+            return self._unavailable("Feature Gates")
+        rows = [(gate, "true" if enabled else "false") for gate, enabled in sorted(info.feature_gates.items())]
+        return _page("Feature Gates", _table(["ID", "Enabled"], rows))
+
+    async def _tracez(self, request: web.Request) -> web.Response:
+        return _page("TraceZ", "<p>TraceZ is not available: pyotelcol does not record its own spans yet.</p>")
+
+    async def _expvarz(self, request: web.Request) -> web.Response:
+        payload: dict[str, Any] = {
+            "cmdline": sys.argv,
+            "python": {"version": platform.python_version(), "implementation": platform.python_implementation()},
+            "gc": {"counts": list(gc.get_count()), "stats": gc.get_stats()},
+        }
+        return web.Response(body=json.dumps(payload, indent=1).encode(),
+                            headers={"Content-Type": "application/json; charset=utf-8"})

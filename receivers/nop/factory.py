@@ -1,0 +1,46 @@
+"""Factory of the ``nop`` receiver (beta for traces, metrics and logs; alpha for profiles)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyotelcol.component import Host, Settings, Signal, StabilityLevel
+from pyotelcol.consumer import Consumer
+from pyotelcol.factories import ReceiverFactory
+
+from .config import Config
+
+TYPE = "nop"
+
+
+class NopReceiver:
+    """Starts and stops without doing anything; never calls its next consumer."""
+
+    __slots__ = ()
+
+    async def start(self, host: Host) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+_INSTANCE = NopReceiver()
+
+
+def _create(settings: Settings, cfg: Any, next_consumer: Consumer) -> NopReceiver:
+    return _INSTANCE
+
+
+def create_factory() -> ReceiverFactory:
+    return ReceiverFactory(
+        TYPE,
+        Config,
+        create=_create,
+        stability={
+            Signal.TRACES: StabilityLevel.BETA,
+            Signal.METRICS: StabilityLevel.BETA,
+            Signal.LOGS: StabilityLevel.BETA,
+            Signal.PROFILES: StabilityLevel.ALPHA,
+        },
+    )
