@@ -13,10 +13,18 @@ from support import Collector, wait_for_port
 def collector_factory(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
     started: list[Collector] = []
 
-    def start(config_text: str, wait_ports: tuple[int, ...] = (), env: dict[str, str] | None = None) -> Collector:
-        path = tmp_path / f"config{len(started)}.yaml"
-        path.write_text(config_text)
-        col = Collector(path, env)
+    def start(
+        config_text: str | Path,
+        wait_ports: tuple[int, ...] = (),
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+    ) -> Collector:
+        if isinstance(config_text, Path):
+            path = config_text
+        else:
+            path = tmp_path / f"config{len(started)}.yaml"
+            path.write_text(config_text)
+        col = Collector(path, env, args)
         started.append(col)
         for port in wait_ports:
             wait_for_port(port, col.proc)

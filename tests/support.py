@@ -48,10 +48,10 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) 
 class Collector:
     """A running ``pyotelcol --config <file>`` process."""
 
-    def __init__(self, config_path: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, config_path: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> None:
         self.config_path = config_path
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pyotelcol", "--config", str(config_path)],
+            [sys.executable, "-m", "pyotelcol", "--config", str(config_path), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env={**os.environ, **(env or {})},

@@ -186,7 +186,9 @@ def test_sdk_exporters_deliver_every_item_through_batch_to_file(tmp_path: Path, 
 
 def test_taken_port_is_a_startup_error(tmp_path: Path, collector_factory: Any) -> None:
     grpc_port, http_port = free_port(), free_port()
-    config = CONFIG.format(out=tmp_path / "o.jsonl", grpc=grpc_port, http=http_port, health=free_port(), metrics=free_port())
+    config = CONFIG.format(
+        out=tmp_path / "o.jsonl", grpc=grpc_port, http=http_port, health=free_port(), metrics=free_port()
+    )
     first = collector_factory(config, wait_ports=(grpc_port, http_port))
     second = collector_factory(config)
     assert second.proc.wait(30) == 1
