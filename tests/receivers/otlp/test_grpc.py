@@ -88,6 +88,19 @@ def test_export_each_signal(otlp: Any, signal: Signal, compression: grpc.Compres
     asyncio.run(main())
 
 
+def test_unsupported_grpc_encoding_is_unimplemented(otlp: Any) -> None:
+    """grpc-go (Go's collector) has no deflate decompressor; neither do we."""
+
+    async def main() -> None:
+        async with otlp.run(grpc=GRPC_ONLY) as run:
+            body = request_bytes(otlp, Signal.TRACES)
+            err = await call_error(run.grpc_target, Signal.TRACES, body, compression=grpc.Compression.Deflate)
+            assert err.code() == grpc.StatusCode.UNIMPLEMENTED
+            assert not run.sinks[Signal.TRACES].received
+
+    asyncio.run(main())
+
+
 def test_zero_items_are_ok_and_not_forwarded(otlp: Any) -> None:
     no_points = ExportMetricsServiceRequest()
     no_points.resource_metrics.add().scope_metrics.add().metrics.add(name="m").gauge.SetInParent()

@@ -1,0 +1,43 @@
+"""Factory of the ``otlp`` receiver (stable for traces, metrics and logs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyotelcol.component import Settings, Signal, StabilityLevel
+from pyotelcol.consumer import Consumer
+from pyotelcol.factories import ReceiverFactory
+from pyotelcol.helpers.sharedcomponent import SharedComponents
+
+from ._receiver import OTLPReceiver
+from .config import Config
+
+TYPE = "otlp"
+
+# One receiver (one gRPC and one HTTP server) per config object, whatever the signals.
+_receivers: SharedComponents[OTLPReceiver] = SharedComponents()
+
+
+def create_default_config() -> Config:
+    return Config()
+
+
+def _create(settings: Settings, cfg: Any, next_consumer: Consumer) -> OTLPReceiver:
+    if settings.signal is None:
+        raise ValueError("the otlp receiver needs settings.signal to know which signal it serves")
+    receiver = _receivers.get_or_add(cfg, lambda: OTLPReceiver(settings, cfg))
+    receiver.register(settings.signal, next_consumer)
+    return receiver
+
+
+def create_factory() -> ReceiverFactory:
+    return ReceiverFactory(
+        TYPE,
+        create_default_config,
+        create=_create,
+        stability={
+            Signal.TRACES: StabilityLevel.STABLE,
+            Signal.METRICS: StabilityLevel.STABLE,
+            Signal.LOGS: StabilityLevel.STABLE,
+        },
+    )
