@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings, Signal, StabilityLevel
-from pyotelcol.factories import ExporterFactory
+from pyotelcol.component import Settings, StabilityLevel
+from pyotelcol.factories import ExporterFactory, all_signals
 
 from .config import Config
 from .exporter import FileExporter, create
@@ -22,9 +22,5 @@ def create_factory() -> ExporterFactory:
         TYPE,
         Config,
         create=_create,
-        stability={
-            Signal.TRACES: StabilityLevel.ALPHA,
-            Signal.METRICS: StabilityLevel.ALPHA,
-            Signal.LOGS: StabilityLevel.ALPHA,
-        },
+        stability=all_signals(StabilityLevel.ALPHA),
     )

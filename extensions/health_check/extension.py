@@ -23,9 +23,9 @@ from typing import Any
 from aiohttp import web
 
 from pyotelcol.component import Host, Settings
+from pyotelcol.helpers.httpserver import response_middleware, server_summary, start_server
 from pyotelcol.telemetry.gofmt import GO_ZERO_TIME, go_duration, rfc3339_nano
 
-from ._server import response_middleware, server_summary, start_server
 from .config import Config
 
 _TEXT = "text/plain; charset=utf-8"
@@ -56,8 +56,11 @@ class HealthCheckExtension:
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self, host: Host) -> None:
         cfg = self._config
-        shown: dict[str, Any] = {**server_summary(cfg), "path": cfg.path,
-                                 "check_collector_pipeline": asdict(cfg.check_collector_pipeline)}
+        shown: dict[str, Any] = {
+            **server_summary(cfg),
+            "path": cfg.path,
+            "check_collector_pipeline": asdict(cfg.check_collector_pipeline),
+        }
         self._logger.info("Starting health_check extension", extra={"fields": {"config": shown}})
         middleware = response_middleware(cfg)
         app = web.Application(middlewares=[middleware] if middleware else [])
@@ -79,15 +82,20 @@ class HealthCheckExtension:
         if pattern.endswith("/"):
             if path == pattern[:-1] and pattern != "/":
                 target = pattern + (f"?{request.query_string}" if request.query_string else "")
-                return web.Response(status=301, headers={"Location": target, "Content-Type": "text/html; charset=utf-8"},
-                                    text=f'<a href="{target}">Moved Permanently</a>.\n\n'
-                                    if request.method == "GET" else None)
+                return web.Response(
+                    status=301,
+                    headers={"Location": target, "Content-Type": "text/html; charset=utf-8"},
+                    text=f'<a href="{target}">Moved Permanently</a>.\n\n' if request.method == "GET" else None,
+                )
             matched = path.startswith(pattern)
         else:
             matched = path == pattern
         if not matched:
-            return web.Response(status=404, body=b"404 page not found\n",
-                                headers={"Content-Type": _TEXT, "X-Content-Type-Options": "nosniff"})
+            return web.Response(
+                status=404,
+                body=b"404 page not found\n",
+                headers={"Content-Type": _TEXT, "X-Content-Type-Options": "nosniff"},
+            )
         return self._answer()
 
     def _answer(self) -> web.Response:
@@ -111,5 +119,8 @@ class HealthCheckExtension:
         else:
             payload = {"status": "Server not available", "upSince": GO_ZERO_TIME, "uptime": ""}
             status = 503
-        return web.Response(status=status, body=json.dumps(payload, separators=(",", ":")).encode(),
-                            headers={"Content-Type": "application/json"})
+        return web.Response(
+            status=status,
+            body=json.dumps(payload, separators=(",", ":")).encode(),
+            headers={"Content-Type": "application/json"},
+        )

@@ -25,9 +25,9 @@ from typing import Any
 from aiohttp import web
 
 from pyotelcol.component import Host, ServiceInfo, Settings
+from pyotelcol.helpers.httpserver import response_middleware, server_summary, start_server
 from pyotelcol.telemetry.gofmt import go_duration, rfc3339_nano
 
-from ._server import response_middleware, server_summary, start_server
 from .config import Config
 
 _HTML = "text/html; charset=utf-8"
@@ -39,7 +39,7 @@ _STYLE = (
 
 def _page(title: str, body: str) -> web.Response:
     text = (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>\n"
         f"<body>\n<h1>{escape(title)}</h1>\n{body}\n</body></html>\n"
     )
@@ -102,27 +102,37 @@ class ZPagesExtension:
             return self._unavailable("Service")
         build = info.build_info
         uptime_ns = max(int((time.time() - info.start_time) * 1e9), 0)
-        body = "\n".join([
-            "<h2>Build Info</h2>",
-            _table(["Property", "Value"], [
-                ("Command", build.command), ("Description", build.description), ("Version", build.version),
-            ]),
-            "<h2>Runtime Info</h2>",
-            _table(["Property", "Value"], [
-                ("StartTimestamp", rfc3339_nano(int(info.start_time * 1e9))),
-                ("Uptime", go_duration(uptime_ns)),
-                ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
-                ("Platform", platform.platform()),
-                ("PID", str(os.getpid())),
-            ]),
-            "<h2>Pages</h2>",
-            "<ul>"
-            '<li><a href="/debug/pipelinez">Pipelines</a></li>'
-            '<li><a href="/debug/extensionz">Extensions</a></li>'
-            '<li><a href="/debug/featurez">Feature Gates</a></li>'
-            '<li><a href="/debug/tracez">TraceZ</a></li>'
-            "</ul>",
-        ])
+        body = "\n".join(
+            [
+                "<h2>Build Info</h2>",
+                _table(
+                    ["Property", "Value"],
+                    [
+                        ("Command", build.command),
+                        ("Description", build.description),
+                        ("Version", build.version),
+                    ],
+                ),
+                "<h2>Runtime Info</h2>",
+                _table(
+                    ["Property", "Value"],
+                    [
+                        ("StartTimestamp", rfc3339_nano(int(info.start_time * 1e9))),
+                        ("Uptime", go_duration(uptime_ns)),
+                        ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+                        ("Platform", platform.platform()),
+                        ("PID", str(os.getpid())),
+                    ],
+                ),
+                "<h2>Pages</h2>",
+                "<ul>"
+                '<li><a href="/debug/pipelinez">Pipelines</a></li>'
+                '<li><a href="/debug/extensionz">Extensions</a></li>'
+                '<li><a href="/debug/featurez">Feature Gates</a></li>'
+                '<li><a href="/debug/tracez">TraceZ</a></li>'
+                "</ul>",
+            ]
+        )
         return _page("Service " + build.command, body)
 
     async def _pipelinez(self, request: web.Request) -> web.Response:
@@ -132,12 +142,15 @@ class ZPagesExtension:
         rows = []
         for pid in sorted(info.pipelines, key=str):
             pipe = info.pipelines[pid]
-            rows.append((
-                str(pid), str(pid.signal),
-                ", ".join(map(str, pipe.receivers)),
-                ", ".join(map(str, pipe.processors)),
-                ", ".join(map(str, pipe.exporters)),
-            ))
+            rows.append(
+                (
+                    str(pid),
+                    str(pid.signal),
+                    ", ".join(map(str, pipe.receivers)),
+                    ", ".join(map(str, pipe.processors)),
+                    ", ".join(map(str, pipe.exporters)),
+                )
+            )
         return _page("Pipelines", _table(["FullName", "InputType", "Receivers", "Processors", "Exporters"], rows))
 
     async def _extensionz(self, request: web.Request) -> web.Response:
@@ -163,5 +176,6 @@ class ZPagesExtension:
             "python": {"version": platform.python_version(), "implementation": platform.python_implementation()},
             "gc": {"counts": list(gc.get_count()), "stats": gc.get_stats()},
         }
-        return web.Response(body=json.dumps(payload, indent=1).encode(),
-                            headers={"Content-Type": "application/json; charset=utf-8"})
+        return web.Response(
+            body=json.dumps(payload, indent=1).encode(), headers={"Content-Type": "application/json; charset=utf-8"}
+        )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings, Signal, StabilityLevel
+from pyotelcol.component import Settings, StabilityLevel
 from pyotelcol.consumer import Consumer
-from pyotelcol.factories import ProcessorFactory
+from pyotelcol.factories import ProcessorFactory, all_signals
 
 from .batch_processor import BatchProcessor
 from .config import Config
@@ -23,9 +23,5 @@ def create_factory() -> ProcessorFactory:
         TYPE,
         Config,
         create=_create,
-        stability={
-            Signal.TRACES: StabilityLevel.BETA,
-            Signal.METRICS: StabilityLevel.BETA,
-            Signal.LOGS: StabilityLevel.BETA,
-        },
+        stability=all_signals(StabilityLevel.BETA),
     )

@@ -8,6 +8,7 @@ from .factory import (
     ProcessorFactory,
     ReceiverFactory,
     UnsupportedSignalError,
+    all_signals,
 )
 from .registry import Factories, RegistryError, from_entry_points, from_list
 
@@ -21,6 +22,7 @@ __all__ = [
     "ReceiverFactory",
     "RegistryError",
     "UnsupportedSignalError",
+    "all_signals",
     "from_entry_points",
     "from_list",
 ]

@@ -15,6 +15,11 @@ from ..component import Component, Kind, Settings, Signal, StabilityLevel
 from ..consumer import Consumer
 
 
+def all_signals(level: StabilityLevel) -> dict[Signal, StabilityLevel]:
+    """The same stability for traces, metrics and logs (most components)."""
+    return {Signal.TRACES: level, Signal.METRICS: level, Signal.LOGS: level}
+
+
 class UnsupportedSignalError(ValueError):
     def __init__(self) -> None:
         super().__init__("telemetry type is not supported")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings, Signal, StabilityLevel
+from pyotelcol.component import Settings, StabilityLevel
 from pyotelcol.consumer import Consumer
-from pyotelcol.factories import ReceiverFactory
+from pyotelcol.factories import ReceiverFactory, all_signals
 from pyotelcol.helpers.sharedcomponent import SharedComponents
 
 from ._receiver import OTLPReceiver
@@ -35,9 +35,5 @@ def create_factory() -> ReceiverFactory:
         TYPE,
         create_default_config,
         create=_create,
-        stability={
-            Signal.TRACES: StabilityLevel.STABLE,
-            Signal.METRICS: StabilityLevel.STABLE,
-            Signal.LOGS: StabilityLevel.STABLE,
-        },
+        stability=all_signals(StabilityLevel.STABLE),
     )

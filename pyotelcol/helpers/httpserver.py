@@ -1,4 +1,4 @@
-"""Binding an aiohttp app with the core ``confighttp.ServerConfig`` settings.
+"""Serving an aiohttp app on a ``confighttp.ServerConfig`` (for extensions with small HTTP pages).
 
 Applied: ``endpoint``, ``transport`` (tcp, tcp4, tcp6, unix), ``tls``, ``response_headers``,
 ``keep_alives_enabled``, ``idle_timeout``. Accepted but not applied (a warning at start): ``cors``
@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from pyotelcol.config.confighttp import ServerConfig, response_header_pairs, split_host_port
+from ..config.confighttp import ServerConfig, response_header_pairs, split_host_port
 
 
 def server_summary(cfg: ServerConfig) -> dict[str, Any]:
@@ -69,8 +69,9 @@ async def start_server(
         logger.warning("middlewares are not applied by this extension")
     tls = cfg.tls.get()
     ssl_ctx = tls.ssl_context() if tls is not None else None
-    runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                           keepalive_timeout=max(cfg.idle_timeout.total_seconds(), 1.0))
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, keepalive_timeout=max(cfg.idle_timeout.total_seconds(), 1.0)
+    )
     await runner.setup()
     site: web.BaseSite
     try:
