@@ -98,3 +98,41 @@ service:
     assert post(http_port, "/v1/traces", TRACE) == 503  # still serving, still refusing
     code, _, err = col.stop(signal.SIGTERM)
     assert code == 0, err
+
+
+def test_received_bytes_are_written_unchanged_when_nothing_mutates(tmp_path: Path, collector_factory: Any) -> None:
+    """Pass-through without processors: the file exporter (proto) writes the very bytes received."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    from pyotelcol.pdata.otlpjson import from_json
+
+    http_port = free_port()
+    out = tmp_path / "out.bin"
+    config = f"""
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{http_port}
+exporters:
+  file:
+    path: {out}
+    format: proto
+  debug:
+service:
+  telemetry: {{metrics: {{level: none}}}}
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [file, debug]}}
+"""
+    col = collector_factory(config, wait_ports=(http_port,))
+    # unknown field 99 survives only if the received bytes themselves are written out
+    body = from_json(TRACE, ExportTraceServiceRequest).SerializeToString() + b"\x98\x06\x01"
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{http_port}/v1/traces", data=body, headers={"Content-Type": "application/x-protobuf"}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 200
+    code, _, err = col.stop(signal.SIGINT)
+    assert code == 0, err
+    written = out.read_bytes()
+    assert written == len(body).to_bytes(4, "big") + body

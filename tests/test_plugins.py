@@ -1,0 +1,98 @@
+"""Components are plug-ins: the core finds them through entry points and imports none itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import yaml
+from support import run_cli
+
+PLUGIN = """
+from dataclasses import dataclass
+
+from pyotelcol.component import StabilityLevel, Signal
+from pyotelcol.consumer import Capabilities
+from pyotelcol.factories import ProcessorFactory
+
+
+@dataclass
+class Config:
+    attribute: str = "acme"
+
+
+class Tagger:
+    def __init__(self, cfg, next_consumer):
+        self.cfg, self.next = cfg, next_consumer
+
+    capabilities = Capabilities(mutates_data=True)
+
+    async def start(self, host):
+        pass
+
+    async def shutdown(self):
+        pass
+
+    async def consume(self, data):
+        for rs in data.mutable().resource_spans:
+            rs.resource.attributes.add(key=self.cfg.attribute).value.string_value = "yes"
+        await self.next.consume(data)
+
+
+def create_factory():
+    return ProcessorFactory(
+        "acme_tagger", Config, create=lambda s, c, n: Tagger(c, n), stability={Signal.TRACES: StabilityLevel.ALPHA}
+    )
+"""
+
+
+def make_plugin(root: Path) -> Path:
+    """A third-party distribution on PYTHONPATH: a module plus its dist-info with an entry point."""
+    (root / "acme_tagger.py").write_text(PLUGIN)
+    info = root / "acme_otel-1.2.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-otel\nVersion: 1.2.0\n")
+    (info / "entry_points.txt").write_text("[pyotelcol.processors]\nacme_tagger = acme_tagger:create_factory\n")
+    return root
+
+
+def test_third_party_component_is_listed_and_usable(tmp_path: Path) -> None:
+    env = {"PYTHONPATH": str(make_plugin(tmp_path))}
+    result = run_cli("components", env=env)
+    assert result.returncode == 0, result.stderr
+    procs = yaml.safe_load(result.stdout)["processors"]
+    assert {
+        "name": "acme_tagger",
+        "module": "acme-otel 1.2.0",
+        "stability": {"logs": "Undefined", "metrics": "Undefined", "traces": "Alpha"},
+    } in procs
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        textwrap.dedent("""
+        receivers: {nop: }
+        processors: {acme_tagger: {attribute: team}}
+        exporters: {nop: }
+        service:
+          pipelines:
+            traces: {receivers: [nop], processors: [acme_tagger], exporters: [nop]}
+            logs: {receivers: [nop], processors: [acme_tagger], exporters: [nop]}
+    """)
+    )
+    result = run_cli("validate", f"--config={config}", env=env)
+    assert result.returncode == 1
+    assert (
+        'failed to create "acme_tagger" processor, in pipeline "logs": telemetry type is not supported' in result.stderr
+    )
+
+
+def test_core_imports_no_concrete_component() -> None:
+    code = (
+        "import sys, pyotelcol.cli.main, pyotelcol.service.service, pyotelcol.service.graph, "
+        "pyotelcol.confmap, pyotelcol.telemetry, pyotelcol.pdata.otlpjson\n"
+        "kinds = ('receivers', 'processors', 'exporters', 'extensions', 'connectors')\n"
+        "print([m for m in sys.modules if m.split('.')[:2] in [['pyotelcol', k] for k in kinds] and m.count('.') > 1])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
