@@ -83,7 +83,7 @@ def _parser(prog: str, command: str) -> argparse.ArgumentParser:
     return p
 
 
-def parse_args(argv: Sequence[str], prog: str = "pyotelcol") -> Options | None:
+def parse_args(argv: Sequence[str], prog: str = "pyotelcol", version: str = __version__) -> Options | None:
     args = list(argv)
     command = "run"
     if args and args[0] in COMMANDS:
@@ -93,7 +93,7 @@ def parse_args(argv: Sequence[str], prog: str = "pyotelcol") -> Options | None:
             return None
     ns = _parser(prog, command).parse_args(args)
     if command == "run" and ns.version:
-        print(f"{prog} version {__version__}")
+        print(f"{prog} version {version}")
         return None
     opts = Options(command=command, gates=ns.feature_gates)
     opts.configs = getattr(ns, "config", [])
@@ -159,8 +159,8 @@ def _where(message: str, opts: Options) -> str:
     return ("\n(" + "; ".join(notes) + ")") if notes else ""
 
 
-def load_config(opts: Options, factories: Factories, gates: Registry) -> Config:
-    """Resolve, decode and validate the config."""
+def load_config(opts: Options, factories: Factories, gates: Registry, validate: bool = True) -> Config:
+    """Resolve, decode and (unless ``validate`` is false) validate the config."""
     from ..service.config import UnmarshalError, ValidationError, unmarshal, validate_config
 
     conf = _resolve(opts, gates)
@@ -169,6 +169,8 @@ def load_config(opts: Options, factories: Factories, gates: Registry) -> Config:
     except UnmarshalError as exc:
         where = _where(str(exc), opts)
         raise CLIError(f"failed to get config: cannot unmarshal the configuration: {exc}{where}") from None
+    if not validate:
+        return cfg
     try:
         validate_config(cfg, gates)
     except ValidationError as exc:
@@ -207,11 +209,15 @@ def components_yaml(factories: Factories, build: BuildInfo) -> str:
 
 
 def print_initial_config(opts: Options, factories: Factories, gates: Registry) -> str:
+    from ..config.redact import redact
     from ..confmap import to_plain
 
     conf = to_plain(_resolve(opts, gates))
-    if opts.validate:
-        load_config(Options(**{**opts.__dict__, "command": "validate"}), factories, gates)
+    if opts.validate or opts.mode == "redacted":
+        # Redacting needs the typed config (which fields are opaque); Go decodes it for that too.
+        cfg = load_config(Options(**{**opts.__dict__, "command": "validate"}), factories, gates, opts.validate)
+        if opts.mode == "redacted":
+            conf = redact(conf, cfg)
     ordered = _sorted(conf)
     if opts.fmt == "json":
         return json.dumps(ordered, indent=4, default=str) + "\n"
@@ -344,7 +350,7 @@ def main(argv: Sequence[str] | None = None, factories: Factories | None = None, 
     """Entry point; a built distribution passes its own factories and build info."""
     build = build or BuildInfo(version=__version__)
     try:
-        opts = parse_args(sys.argv[1:] if argv is None else argv, build.command)
+        opts = parse_args(sys.argv[1:] if argv is None else argv, build.command, build.version)
         if opts is None:
             return 0
         gates = GLOBAL

@@ -1,7 +1,7 @@
-"""configgrpc (server side): the settings a gRPC server component embeds (collector-core §7.3).
+"""configgrpc: the settings gRPC server (collector-core §7.3) and client (§7.4) components embed.
 
-Keys and defaults are Go's ``configgrpc.ServerConfig``. ``keepalive`` is on by default with
-both sub-sections present and all-zero (zero = gRPC's own default).
+Keys and defaults are Go's ``configgrpc.ServerConfig`` / ``ClientConfig``. Server ``keepalive`` is
+on by default with both sub-sections present and all-zero (zero = gRPC's own default).
 """
 
 from __future__ import annotations
@@ -9,22 +9,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from .confighttp import (
+    COMPRESSION_TYPES,
     AuthConfig,
     DialerConfig,
     MiddlewareConfig,
+    TLSClientConfig,
     TLSServerConfig,
+    split_host_port,
     validate_transport,
 )
 from .decode import OptionalSection
 
 __all__ = [
+    "BALANCERS",
+    "DEFAULT_BALANCER_NAME",
     "DEFAULT_MAX_RECV_MSG_SIZE_MIB",
+    "ClientConfig",
+    "KeepaliveClientConfig",
     "KeepaliveEnforcementPolicy",
     "KeepaliveServerConfig",
     "KeepaliveServerParameters",
     "ServerConfig",
+    "TLSClientConfig",
     "TLSServerConfig",
 ]
 
@@ -130,3 +139,135 @@ class ServerConfig:
                 if policy.permit_without_stream:
                     opts.append(("grpc.keepalive_permit_without_calls", 1))
         return opts
+
+
+# -- client side ------------------------------------------------------------------------------
+
+DEFAULT_BALANCER_NAME = "round_robin"
+# Load-balancing policies grpcio has registered under the names grpc-go uses.
+BALANCERS = frozenset({"round_robin", "pick_first"})
+# What grpcio can send: gzip (deflate exists in grpcio but not in Go's client).
+_GRPCIO_COMPRESSORS = {"gzip"}
+
+
+@dataclass
+class KeepaliveClientConfig:
+    time: timedelta = timedelta(seconds=10)
+    timeout: timedelta = timedelta(seconds=10)
+    permit_without_stream: bool = False
+
+
+@dataclass
+class ClientConfig:
+    """configgrpc.ClientConfig (generic defaults; exporters override some of them)."""
+
+    endpoint: str = ""
+    compression: str = ""
+    tls: TLSClientConfig = field(default_factory=TLSClientConfig)
+    keepalive: OptionalSection[KeepaliveClientConfig] = field(
+        default_factory=lambda: OptionalSection.some(KeepaliveClientConfig())
+    )
+    read_buffer_size: int = 0
+    write_buffer_size: int = 0
+    wait_for_ready: bool = False
+    headers: dict[str, str] = field(default_factory=dict, metadata={"opaque": True})
+    user_agent: str = ""
+    balancer_name: str = DEFAULT_BALANCER_NAME
+    authority: str = ""
+    auth: OptionalSection[AuthConfig] = field(default_factory=lambda: OptionalSection.none(AuthConfig))
+    middlewares: list[MiddlewareConfig] = field(default_factory=list)
+
+    # -- endpoint -------------------------------------------------------------------------------
+    def sanitized_endpoint(self) -> str:
+        """host:port without ``http(s)://`` or a gRPC resolver scheme and authority."""
+        ep = self.endpoint
+        if ep.startswith("http://"):
+            return ep[len("http://") :]
+        if ep.startswith("https://"):
+            return ep[len("https://") :]
+        if "://" not in ep:
+            return ep
+        parsed = urlsplit(ep)
+        return parsed.path.removeprefix("/")
+
+    def dial_target(self) -> str:
+        """What the channel connects to: ``http(s)://`` stripped, other schemes kept for grpcio."""
+        if self.endpoint.startswith(("http://", "https://")):
+            return self.sanitized_endpoint()
+        return self.endpoint
+
+    def is_https(self) -> bool:
+        return self.endpoint.startswith("https://")
+
+    def validate(self) -> None:
+        if self.endpoint.startswith("unix://"):
+            if self.endpoint == "unix://":
+                raise ValueError("unix socket path cannot be empty")
+        else:
+            endpoint = self.sanitized_endpoint()
+            if endpoint:
+                try:
+                    split_host_port(endpoint)
+                except ValueError as exc:
+                    text = str(exc)
+                    if "invalid port" in text:
+                        port = endpoint.rpartition(":")[2]
+                        raise ValueError(f'invalid port "{port}"') from None
+                    raise
+        if self.balancer_name and self.balancer_name not in BALANCERS:
+            raise ValueError(f"invalid balancer_name: {self.balancer_name}")
+        if self.compression not in COMPRESSION_TYPES:
+            raise ValueError(f'unsupported compression type "{self.compression}"')
+        if self.compression in ("zstd", "snappy"):
+            raise ValueError(
+                f'unsupported compression type "{self.compression}": grpcio has no {self.compression} '
+                "compressor (use gzip or none)"
+            )
+        if self.read_buffer_size < 0:
+            raise ValueError(f"invalid read_buffer_size value: {self.read_buffer_size}")
+        if self.write_buffer_size < 0:
+            raise ValueError(f"invalid write_buffer_size value: {self.write_buffer_size}")
+
+    # -- what grpcio gets -----------------------------------------------------------------------
+    def grpc_compression(self) -> Any:
+        """The grpc.Compression for calls; Go's start-time error for types gRPC cannot send."""
+        import grpc
+
+        if self.compression in ("", "none"):
+            return grpc.Compression.NoCompression
+        if self.compression not in _GRPCIO_COMPRESSORS:
+            raise ValueError(f'unsupported compression type "{self.compression}"')
+        return grpc.Compression.Gzip
+
+    def uses_tls(self) -> bool:
+        """TLS unless ``tls.insecure`` (without a CA); ``https://`` forces it."""
+        return self.tls.uses_tls() or self.is_https()
+
+    def channel_options(self, user_agent: str) -> list[tuple[str, Any]]:
+        opts: list[tuple[str, Any]] = [("grpc.primary_user_agent", self.user_agent or user_agent)]
+        if self.balancer_name:
+            opts.append(("grpc.lb_policy_name", self.balancer_name))
+        keepalive = self.keepalive.get()
+        if keepalive is not None:
+            if keepalive.time > timedelta(0):
+                opts.append(("grpc.keepalive_time_ms", _ms(keepalive.time)))
+            if keepalive.timeout > timedelta(0):
+                opts.append(("grpc.keepalive_timeout_ms", _ms(keepalive.timeout)))
+            opts.append(("grpc.http2.max_pings_without_data", 0))
+            if keepalive.permit_without_stream:
+                opts.append(("grpc.keepalive_permit_without_calls", 1))
+        if self.write_buffer_size > 0:
+            opts.append(("grpc.http2.write_buffer_size", self.write_buffer_size))
+        if self.authority:
+            opts.append(("grpc.default_authority", self.authority))
+        if self.tls.server_name_override and self.uses_tls():
+            opts.append(("grpc.ssl_target_name_override", self.tls.server_name_override))
+        return opts
+
+    def metadata(self) -> list[tuple[str, str | bytes]]:
+        """``headers`` as gRPC metadata: lower-case keys; ``-bin`` keys carry bytes."""
+        out: list[tuple[str, str | bytes]] = []
+        for key, value in sorted(self.headers.items()):
+            name = key.lower()
+            out.append((name, value.encode() if name.endswith("-bin") else value))
+        return out

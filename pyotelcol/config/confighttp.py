@@ -1,34 +1,39 @@
-"""confighttp (server side): the settings an HTTP server component embeds (collector-core §7.1).
+"""confighttp: the settings HTTP server (collector-core §7.1) and client (§7.2) components embed.
 
 Keys and defaults are Go's ``confighttp.ServerConfig`` (plus ``confignet.AddrConfig``'s
-``endpoint``/``transport``/``dialer``, squashed in). The server TLS settings
-(``configtls.ServerConfig``) live here too until a shared ``configtls`` module exists;
-``configgrpc`` re-uses them.
+``endpoint``/``transport``/``dialer``, squashed in). The TLS settings live in ``configtls``;
+``TLSServerConfig`` and ``TPMConfig`` are re-exported here for existing imports.
 """
 
 from __future__ import annotations
 
-import os
-import ssl
-import tempfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from .configtls import TLSClientConfig, TLSServerConfig, TPMConfig
 from .decode import OptionalSection
 
 __all__ = [
+    "COMPRESSION_TYPES",
     "DEFAULT_MAX_REQUEST_BODY_SIZE",
     "TRANSPORTS",
     "AuthConfig",
     "CORSConfig",
+    "ClientConfig",
+    "CompressionParams",
+    "CookiesConfig",
     "DialerConfig",
     "MiddlewareConfig",
     "ServerConfig",
+    "TLSClientConfig",
     "TLSServerConfig",
     "TPMConfig",
+    "is_compressed",
     "response_header_pairs",
     "split_host_port",
+    "validate_compression",
     "validate_transport",
 ]
 
@@ -38,7 +43,6 @@ DEFAULT_MAX_REQUEST_BODY_SIZE = 20 * 1024 * 1024
 TRANSPORTS = frozenset(
     {"tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "ip", "ip4", "ip6", "unix", "unixgram", "unixpacket"}
 )
-_TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 
 
 def validate_transport(transport: str) -> None:
@@ -66,88 +70,6 @@ def split_host_port(endpoint: str) -> tuple[str, int]:
         raise ValueError(f'address {endpoint}: invalid port "{port_text}"' if port_text else
                          f"address {endpoint}: missing port in address")
     return host, int(port_text)
-
-
-@dataclass
-class TPMConfig:
-    auth: str = ""
-    enabled: bool = False
-    owner_auth: str = ""
-    path: str = ""
-
-
-@dataclass
-class TLSServerConfig:
-    """configtls.ServerConfig: certificate and key for the server, optional client CA (mTLS)."""
-
-    ca_file: str = ""
-    ca_pem: str = ""
-    cert_file: str = ""
-    cert_pem: str = ""
-    key_file: str = ""
-    key_pem: str = ""
-    include_system_ca_certs_pool: bool = False
-    min_version: str = ""
-    max_version: str = ""
-    cipher_suites: list[str] = field(default_factory=list)
-    curve_preferences: list[str] = field(default_factory=list)
-    include_insecure_cipher_suites: bool = False
-    reload_interval: timedelta = timedelta(0)
-    tpm: TPMConfig = field(default_factory=TPMConfig)
-    client_ca_file: str = ""
-    client_ca_file_reload: bool = False
-
-    def validate(self) -> None:
-        if self.ca_file and self.ca_pem:
-            raise ValueError("provide either a CA file or the PEM-encoded string, but not both")
-        if self.cert_file and self.cert_pem:
-            raise ValueError("provide either certificate file or PEM, but not both")
-        if self.key_file and self.key_pem:
-            raise ValueError("provide either key file or PEM, but not both")
-        has_cert = bool(self.cert_file or self.cert_pem)
-        has_key = bool(self.key_file or self.key_pem)
-        if has_cert != has_key:
-            raise ValueError(
-                "TLS configuration must include both certificate and key (CertFile/CertPem and KeyFile/KeyPem)"
-            )
-        for name, value in (("min_version", self.min_version), ("max_version", self.max_version)):
-            if value and value not in _TLS_VERSIONS:
-                raise ValueError(f'invalid TLS {name}: unsupported TLS version: "{value}"')
-        if self.min_version and self.max_version and self.max_version < self.min_version:
-            raise ValueError("invalid TLS configuration: min_version cannot be greater than max_version")
-        if not has_cert:
-            raise ValueError("TLS configuration must include both certificate and key for server connections")
-
-    def ssl_context(self) -> ssl.SSLContext:
-        """A server SSLContext (TLS 1.2 minimum unless configured; client certs required when
-        ``client_ca_file`` is set). Raises ValueError with Go's wording on load failures."""
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        versions = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
-                    "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
-        ctx.minimum_version = versions.get(self.min_version, ssl.TLSVersion.TLSv1_2)
-        if self.max_version:
-            ctx.maximum_version = versions[self.max_version]
-        with tempfile.TemporaryDirectory() as tmp:
-            cert, key = self.cert_file, self.key_file
-            if self.cert_pem:
-                cert = os.path.join(tmp, "cert.pem")
-                with open(cert, "w") as fh:
-                    fh.write(self.cert_pem)
-            if self.key_pem:
-                key = os.path.join(tmp, "key.pem")
-                with open(key, "w") as fh:
-                    fh.write(self.key_pem)
-            try:
-                ctx.load_cert_chain(cert, key)
-            except (OSError, ssl.SSLError) as exc:
-                raise ValueError(f"failed to load TLS config: failed to load TLS cert and key: {exc}") from None
-        if self.client_ca_file:
-            try:
-                ctx.load_verify_locations(self.client_ca_file)
-            except (OSError, ssl.SSLError) as exc:
-                raise ValueError(f"failed to load TLS config: failed to load CA {self.client_ca_file}: {exc}") from None
-            ctx.verify_mode = ssl.CERT_REQUIRED
-        return ctx
 
 
 @dataclass
@@ -228,3 +150,74 @@ class ServerConfig:
         """The CORS settings when CORS is active (a section with non-empty ``allowed_origins``)."""
         cors = self.cors.get()
         return cors if cors is not None and cors.allowed_origins else None
+
+
+# -- client side (confighttp.ClientConfig, collector-core §7.2) ----------------------------------
+
+# configcompression.Type: the values a client may send (exact, lower-case).
+COMPRESSION_TYPES = ("gzip", "zlib", "deflate", "snappy", "x-snappy-framed", "zstd", "lz4", "none", "")
+_ZLIB_LEVELS = frozenset({-2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+
+
+def is_compressed(compression: str) -> bool:
+    return compression not in ("", "none")
+
+
+def validate_compression(compression: str, level: int = 0) -> None:
+    """configcompression's checks: the type (Go: while decoding) and ``compression_params.level``."""
+    if compression not in COMPRESSION_TYPES:
+        raise ValueError(f'unsupported compression type "{compression}"')
+    if not is_compressed(compression):
+        return
+    if compression in ("gzip", "zlib", "deflate") and level in _ZLIB_LEVELS:
+        return
+    if compression == "zstd" or level == 0:
+        return
+    raise ValueError(f'unsupported parameters {{Level:{level:+d}}} for compression type "{compression}"')
+
+
+@dataclass
+class CompressionParams:
+    level: int = 0
+
+
+@dataclass
+class CookiesConfig:
+    """``cookies``: present (configoptional) = keep a cookie jar; no keys of its own."""
+
+
+@dataclass
+class ClientConfig:
+    """confighttp.ClientConfig (generic defaults; exporters override some of them)."""
+
+    endpoint: str = ""
+    proxy_url: str = ""
+    tls: TLSClientConfig = field(default_factory=TLSClientConfig)
+    read_buffer_size: int = 0
+    write_buffer_size: int = 0
+    timeout: timedelta = timedelta(0)
+    headers: dict[str, str] = field(default_factory=dict, metadata={"opaque": True})
+    auth: OptionalSection[AuthConfig] = field(default_factory=lambda: OptionalSection.none(AuthConfig))
+    compression: str = ""
+    compression_params: CompressionParams = field(default_factory=CompressionParams)
+    max_idle_conns: int = 100
+    max_idle_conns_per_host: int = 0
+    max_conns_per_host: int = 0
+    idle_conn_timeout: timedelta = timedelta(seconds=90)
+    disable_keep_alives: bool = False
+    http2_read_idle_timeout: timedelta = timedelta(0)
+    http2_ping_timeout: timedelta = timedelta(0)
+    cookies: OptionalSection[CookiesConfig] = field(default_factory=lambda: OptionalSection.none(CookiesConfig))
+    force_attempt_http2: bool = True
+    middlewares: list[MiddlewareConfig] = field(default_factory=list)
+
+    def validate(self) -> None:
+        validate_compression(self.compression, self.compression_params.level)
+        if self.proxy_url:
+            parsed = urlsplit(self.proxy_url)
+            if not parsed.scheme or not (parsed.netloc or parsed.path.startswith("/")):
+                raise ValueError(f'parse "{self.proxy_url}": invalid URI for request')
+
+    def header_pairs(self) -> list[tuple[str, str]]:
+        """Configured headers, sorted by name as configopaque.MapList keeps them."""
+        return sorted(self.headers.items())

@@ -16,6 +16,7 @@ import grpc.aio
 
 from pyotelcol.component import Signal
 from pyotelcol.config.confighttp import split_host_port
+from pyotelcol.extension import AuthError, ServerAuthenticator
 from pyotelcol.helpers.receiverhelper import ascii_safe, metadata_from_pairs
 from pyotelcol.pdata import InvalidDataError
 from pyotelcol.telemetry.obsreport import ReceiverObs
@@ -30,6 +31,7 @@ from ._common import (
     push,
     resolve_listen_address,
 )
+from ._tlsreload import GrpcTLS
 from .config import GRPCConfig
 
 SERVICES = {
@@ -54,37 +56,42 @@ def _metadata(context: grpc.aio.ServicerContext[bytes, bytes]) -> dict[str, list
     return metadata_from_pairs(pairs)
 
 
-def _credentials(cfg: GRPCConfig) -> grpc.ServerCredentials | None:
-    tls = cfg.tls.get()
-    if tls is None:
-        return None
-
-    def read(path: str, pem: str) -> bytes:
-        if pem:
-            return pem.encode()
-        with open(path, "rb") as fh:
-            return fh.read()
-
+async def _authenticate(
+    auth: ServerAuthenticator,
+    metadata: dict[str, list[str]],
+    context: grpc.aio.ServicerContext[bytes, bytes],
+    logger: Logger,
+) -> None:
+    """Go's auth interceptor: any failure ends the call UNAUTHENTICATED with the error text,
+    unless the error carries its own gRPC code (``grpc_code``, e.g. 7 PERMISSION_DENIED)."""
     try:
-        cert = read(tls.cert_file, tls.cert_pem)
-        key = read(tls.key_file, tls.key_pem)
-        client_ca = read(tls.client_ca_file, "") if tls.client_ca_file else None
-    except OSError as exc:
-        raise ValueError(f"failed to load TLS config: failed to load TLS cert and key: {exc}") from None
-    return grpc.ssl_server_credentials(
-        [(key, cert)], root_certificates=client_ca, require_client_auth=client_ca is not None
-    )
+        await auth.authenticate(metadata)
+    except Exception as exc:
+        if not isinstance(exc, AuthError):
+            logger.error("authenticator failed unexpectedly", exc_info=exc)
+        code = getattr(exc, "grpc_code", None)
+        status = grpc.StatusCode.UNAUTHENTICATED
+        if isinstance(code, int) and not isinstance(code, bool) and 0 < code <= 16:
+            status = _STATUS_BY_CODE[code]
+        await context.abort(status, ascii_safe(str(exc)))
 
 
 class GrpcServer:
     def __init__(
-        self, cfg: GRPCConfig, routes: Mapping[Signal, SignalRoute], obs: ReceiverObs, logger: Logger
+        self,
+        cfg: GRPCConfig,
+        routes: Mapping[Signal, SignalRoute],
+        obs: ReceiverObs,
+        logger: Logger,
+        auth: ServerAuthenticator | None = None,
     ) -> None:
         self._cfg = cfg
         self._routes = routes
         self._obs = obs
         self._logger = logger
+        self._auth = auth
         self._server: grpc.aio.Server | None = None
+        self._tls: GrpcTLS | None = None
         self.port: int | None = None
 
     def _handler(self, route: SignalRoute) -> Handler:
@@ -92,6 +99,7 @@ class GrpcServer:
         obs = self._obs
         logger = self._logger
         include_metadata = self._cfg.include_metadata
+        auth = self._auth
 
         async def export(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
             try:
@@ -100,7 +108,13 @@ class GrpcServer:
                 message = "grpc: error unmarshalling request: " + ascii_safe(str(exc))
                 await context.abort(grpc.StatusCode.INTERNAL, message)
                 raise  # unreachable: abort raises
-            metadata = _metadata(context) if include_metadata else None
+            # grpc-go decodes the request before the auth interceptor runs: same order here.
+            if auth is not None:
+                headers = _metadata(context)
+                await _authenticate(auth, headers, context, logger)
+                metadata = headers if include_metadata else None
+            else:
+                metadata = _metadata(context) if include_metadata else None
             status = await push(route, data, obs, metadata, logger)
             if status is not None:
                 await context.abort(
@@ -115,7 +129,9 @@ class GrpcServer:
     async def start(self) -> None:
         cfg = self._cfg
         check_transport(cfg.transport)
-        credentials = _credentials(cfg)
+        tls = cfg.tls.get()
+        tls_state = GrpcTLS(tls, self._logger) if tls is not None else None
+        credentials = tls_state.credentials if tls_state is not None else None
         if cfg.transport == "unix":
             target = "unix:" + cfg.endpoint
             shown = cfg.endpoint
@@ -152,11 +168,17 @@ class GrpcServer:
         await server.start()
         self._server = server
         self.port = bound
+        if tls_state is not None:
+            self._tls = tls_state
+            tls_state.start()
         if cfg.transport != "unix":
             shown = format_addr(host if host is not None else "::", bound)
         self._logger.info("Starting GRPC server", extra={"fields": {"endpoint": shown}})
 
     async def stop(self) -> None:
+        tls_state, self._tls = self._tls, None
+        if tls_state is not None:
+            await tls_state.stop()
         server, self._server = self._server, None
         if server is not None:
             await server.stop(_SHUTDOWN_GRACE_S)

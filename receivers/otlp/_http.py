@@ -1,7 +1,7 @@
 """OTLP/HTTP on aiohttp: ``POST /v1/{traces,metrics,logs}`` with protobuf or JSON bodies.
 
-One catch-all handler applies Go's checks in Go's order (otlp.md §2.2): CORS, then
-Content-Encoding (what Go's decompression middleware rejects before routing), route (404),
+One catch-all handler applies Go's checks in Go's order (otlp.md §2.2): CORS, then auth
+(401 with a Status in the request's encoding), then Content-Encoding (what Go's decompression middleware rejects before routing), route (404),
 method (405), Content-Type (415), body read with the size cap, decompression, decode (400),
 zero items (200, not forwarded), consume (200 or the mapped error). aiohttp's automatic
 request decompression is off: the raw body is read and decoded here with a bound.
@@ -20,6 +20,7 @@ from multidict import CIMultiDict
 
 from pyotelcol.component import Signal
 from pyotelcol.config.confighttp import CORSConfig, response_header_pairs, split_host_port
+from pyotelcol.extension import AuthError, ServerAuthenticator
 from pyotelcol.helpers import compression
 from pyotelcol.helpers.receiverhelper import ErrorStatus, GrpcCode, ascii_safe, metadata_from_pairs
 from pyotelcol.pdata import InvalidDataError
@@ -27,6 +28,7 @@ from pyotelcol.pdata.otlpjson import decode_request
 from pyotelcol.telemetry.obsreport import ReceiverObs
 
 from ._common import ListenError, Logger, SignalRoute, check_transport, format_addr, push, resolve_listen_address
+from ._tlsreload import HttpTLS
 from .config import HTTPConfig, sanitize_url_path
 
 PROTOBUF = "application/x-protobuf"
@@ -198,11 +200,20 @@ class _Reject(Exception):
 
 class HttpServer:
     def __init__(
-        self, cfg: HTTPConfig, routes: Mapping[Signal, SignalRoute], obs: ReceiverObs, logger: Logger
+        self,
+        cfg: HTTPConfig,
+        routes: Mapping[Signal, SignalRoute],
+        obs: ReceiverObs,
+        logger: Logger,
+        auth: ServerAuthenticator | None = None,
     ) -> None:
         self._cfg = cfg
         self._obs = obs
         self._logger = logger
+        self._auth = auth
+        auth_cfg = cfg.auth.get()
+        self._request_params = list(auth_cfg.request_params) if auth_cfg is not None else []
+        self._tls: HttpTLS | None = None
         paths = {
             Signal.TRACES: cfg.traces_url_path,
             Signal.METRICS: cfg.metrics_url_path,
@@ -300,6 +311,23 @@ class HttpServer:
             return await asyncio.to_thread(compression.decompress, encoding, body, self._limit)
         return compression.decompress(encoding, body, self._limit)
 
+    # -- auth -------------------------------------------------------------------------------
+
+    async def _authenticate(self, auth: ServerAuthenticator, request: web.Request, extra: CIMultiDict[str]) -> None:
+        """Go's confighttp auth interceptor: headers (plus ``request_params`` query parameters)
+        to the authenticator; any failure is a 401 whose Status carries the error text."""
+        headers = metadata_from_pairs(request.headers.items())
+        for param in self._request_params:
+            values = request.query.getall(param, None)
+            if values:
+                headers[param] = list(values)
+        try:
+            await auth.authenticate(headers)
+        except Exception as exc:
+            if not isinstance(exc, AuthError):
+                self._logger.error("authenticator failed unexpectedly", exc_info=exc)
+            raise _Reject(self._error_handler(request, str(exc), 401, extra)) from None
+
     # -- the handler ------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -316,6 +344,9 @@ class HttpServer:
                 cors.preflight(request, extra)
                 return self._respond(204, "", b"", extra)
             cors.actual(request, extra)
+
+        if self._auth is not None:
+            await self._authenticate(self._auth, request, extra)
 
         # What Go's decompression middleware does before the mux sees the request.
         encoding = request.headers.get("Content-Encoding", "")
@@ -386,8 +417,9 @@ class HttpServer:
         check_transport(cfg.transport)
         ssl_context = None
         tls = cfg.tls.get()
-        if tls is not None:
-            ssl_context = tls.ssl_context()
+        tls_state = HttpTLS(tls, self._logger) if tls is not None else None
+        if tls_state is not None:
+            ssl_context = tls_state.context
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         idle = cfg.idle_timeout if cfg.idle_timeout > timedelta(0) else cfg.read_timeout
@@ -426,6 +458,9 @@ class HttpServer:
             await runner.cleanup()
             raise
         self._runner = runner
+        if tls_state is not None:
+            self._tls = tls_state
+            tls_state.start()
         if cfg.transport != "unix":
             server = getattr(site, "_server", None)
             sockets = getattr(server, "sockets", None) or []
@@ -435,6 +470,9 @@ class HttpServer:
         self._logger.info("Starting HTTP server", extra={"fields": {"endpoint": shown}})
 
     async def stop(self) -> None:
+        tls_state, self._tls = self._tls, None
+        if tls_state is not None:
+            await tls_state.stop()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()

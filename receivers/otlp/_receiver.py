@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pyotelcol.component import ID, Host, IDError, Settings, Signal
+from pyotelcol.config.confighttp import AuthConfig
 from pyotelcol.consumer import Consumer
+from pyotelcol.extension import ServerAuthenticator, find_authenticator
 from pyotelcol.helpers.sharedcomponent import SharedComponent
 from pyotelcol.pdata import BY_SIGNAL
 from pyotelcol.telemetry.obsreport import ReceiverObs
@@ -35,34 +37,41 @@ class OTLPReceiver(SharedComponent):
         self._routes[signal] = SignalRoute(signal, data_type, consumer)
 
     @staticmethod
-    def _check_extensions(host: Host, auth: str | None, middlewares: list[str]) -> None:
-        extensions = host.get_extensions()
-        if auth is not None:
-            try:
-                found = ID.parse(auth) in extensions
-            except IDError:
-                found = False
-            if not found:
-                raise ValueError(f'failed to resolve authenticator "{auth}": authenticator not found')
-            raise ValueError(f'authenticator "{auth}": server authentication is not supported by this receiver yet')
+    def _authenticator(host: Host, auth: AuthConfig | None) -> ServerAuthenticator | None:
+        """The started server authenticator named by ``auth.authenticator`` (Go's lookup errors)."""
+        if auth is None:
+            return None
+        try:
+            auth_id = ID.parse(auth.authenticator)
+        except IDError:
+            raise ValueError(f'failed to resolve authenticator "{auth.authenticator}": authenticator not found') from None
+        try:
+            found: ServerAuthenticator = find_authenticator(host, auth_id, ServerAuthenticator)
+        except LookupError as exc:
+            raise ValueError(str(exc)) from None
+        return found
+
+    @staticmethod
+    def _check_middlewares(middlewares: list[str]) -> None:
         if middlewares:
             raise ValueError("middlewares are not supported by this receiver yet")
 
     async def _start(self, host: Host) -> None:
         grpc_cfg = self._cfg.protocols.grpc.get()
         http_cfg = self._cfg.protocols.http.get()
+        grpc_auth = http_auth = None
         if grpc_cfg is not None:
-            auth = grpc_cfg.auth.get()
-            self._check_extensions(host, auth.authenticator if auth else None, [m.id for m in grpc_cfg.middlewares])
+            grpc_auth = self._authenticator(host, grpc_cfg.auth.get())
+            self._check_middlewares([m.id for m in grpc_cfg.middlewares])
         if http_cfg is not None:
-            auth = http_cfg.auth.get()
-            self._check_extensions(host, auth.authenticator if auth else None, [m.id for m in http_cfg.middlewares])
+            http_auth = self._authenticator(host, http_cfg.auth.get())
+            self._check_middlewares([m.id for m in http_cfg.middlewares])
         if grpc_cfg is not None:
-            grpc_server = GrpcServer(grpc_cfg, self._routes, self._obs_grpc, self._logger)
+            grpc_server = GrpcServer(grpc_cfg, self._routes, self._obs_grpc, self._logger, auth=grpc_auth)
             self._grpc = grpc_server
             await grpc_server.start()
         if http_cfg is not None:
-            http_server = HttpServer(http_cfg, self._routes, self._obs_http, self._logger)
+            http_server = HttpServer(http_cfg, self._routes, self._obs_http, self._logger, auth=http_auth)
             self._http = http_server
             try:
                 await http_server.start()

@@ -1,0 +1,1 @@
+"""The ``pyotelcol`` command line."""

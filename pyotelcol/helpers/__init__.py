@@ -1,0 +1,1 @@
+"""Helpers shared by components (compression, HTTP server, receiver/exporter helpers)."""

@@ -1,0 +1,1 @@
+"""The service: pipeline graph, component lifecycle, config model."""
