@@ -172,7 +172,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
         "processors": ["batch", "memory_limiter"],
         "exporters": ["debug", "file", "nop"],
         "connectors": ["forward"],
-        "extensions": ["basicauth", "bearertokenauth", "health_check", "zpages"],
+        "extensions": ["basicauth", "bearertokenauth", "file_storage", "health_check", "zpages"],
     }
     otlp = next(c for c in doc["receivers"] if c["name"] == "otlp")
     assert otlp["stability"] == {"logs": "Stable", "metrics": "Stable", "traces": "Stable"}

@@ -1,0 +1,25 @@
+"""file_storage factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyotelcol.component import Component, Settings, StabilityLevel
+from pyotelcol.factories import ExtensionFactory
+
+from .config import Config
+from .extension import FileStorageExtension
+
+TYPE = "file_storage"
+
+
+def create_default_config() -> Config:
+    return Config()
+
+
+def _create(settings: Settings, cfg: Any) -> Component:
+    return FileStorageExtension(settings, cfg)
+
+
+def create_factory() -> ExtensionFactory:
+    return ExtensionFactory(TYPE, create_default_config, create=_create, stability=StabilityLevel.BETA)
