@@ -42,6 +42,8 @@ class Factories:
 
     by_kind: dict[Kind, dict[str, AnyFactory]] = field(default_factory=lambda: {k: {} for k in Kind})
     modules: dict[tuple[Kind, str], str] = field(default_factory=dict)
+    #: installed components that cannot load because an optional dependency is missing: reason
+    unavailable: dict[tuple[Kind, str], str] = field(default_factory=dict)
 
     def add(self, factory: AnyFactory, module: str = "") -> None:
         kind = factory.kind
@@ -86,6 +88,14 @@ def from_entry_points() -> Factories:
             try:
                 create: Callable[[], Any] = ep.load()
                 factory = create()
+            except ModuleNotFoundError as exc:
+                if exc.name and ep.module.startswith("pyotelcol.") and not exc.name.startswith("pyotelcol"):
+                    # a built-in component whose optional extra is not installed: report it when used
+                    found.unavailable[(kind, ep.name)] = (
+                        f"{exc}; install it, e.g. pip install 'pyotelcol[full]'"
+                    )
+                    continue
+                raise RegistryError(f"failed to load {group} entry point {ep.name!r} ({ep.value}): {exc}") from exc
             except Exception as exc:  # a plug-in's bug must name the plug-in
                 raise RegistryError(f"failed to load {group} entry point {ep.name!r} ({ep.value}): {exc}") from exc
             if not isinstance(factory, _CLASSES[kind]):

@@ -65,6 +65,9 @@ def _unknown_type_error(kind: Kind, comp_id: ID, factories: Factories) -> str:
     if comp_id.type == "logging":
         return "the logging exporter has been deprecated, use the debug exporter instead"
     valid = " ".join(factories.valid_types(kind))
+    missing = factories.unavailable.get((kind, comp_id.type))
+    if missing:
+        return f'unknown type: "{comp_id.type}" for id: "{comp_id}": the {kind} is installed but cannot load: {missing}'
     return f'unknown type: "{comp_id.type}" for id: "{comp_id}" (valid values: [{valid}])'
 
 
