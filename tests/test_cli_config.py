@@ -170,7 +170,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
     assert names == {
         "receivers": ["nop", "otlp"],
         "processors": ["batch", "memory_limiter"],
-        "exporters": ["debug", "file", "nop"],
+        "exporters": ["debug", "file", "nop", "otlp_grpc", "otlp_http"],
         "connectors": ["forward"],
         "extensions": ["basicauth", "bearertokenauth", "file_storage", "health_check", "zpages"],
     }

@@ -51,7 +51,8 @@ def test_real_config(name: str) -> None:
     result = run_cli(*args, env=env)
     if result.returncode == 0:
         return
-    message = result.stderr.strip()
+    # warnings (e.g. a deprecated alias such as `otlp`) may be logged before the error
+    message = result.stderr[result.stderr.index("Error: ") :].strip() if "Error: " in result.stderr else result.stderr
     assert message.startswith("Error: failed to get config: cannot unmarshal the configuration: decoding failed"), (
         message
     )

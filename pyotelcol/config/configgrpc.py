@@ -205,6 +205,8 @@ class ClientConfig:
                 raise ValueError("unix socket path cannot be empty")
         else:
             endpoint = self.sanitized_endpoint()
+            if endpoint.endswith(":") and endpoint.count(":") == 1:
+                raise ValueError('invalid port ""')  # net.SplitHostPort accepts it, strconv.Atoi does not
             if endpoint:
                 try:
                     split_host_port(endpoint)
