@@ -16,7 +16,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,7 +23,6 @@ from typing import Any
 import aiohttp
 import grpc
 import grpc.aio
-import pytest
 from support import REPO, Collector
 
 _ports = itertools.count(26500)
@@ -52,40 +50,6 @@ def _helpers() -> ModuleType:
 
 
 h = _helpers()
-
-_NEEDED = {
-    "pyotelcol.exporters": {
-        "otlp_grpc": "pyotelcol.exporters.otlp_grpc:create_factory",
-        "otlp_http": "pyotelcol.exporters.otlp_http:create_factory",
-    },
-    "pyotelcol.extensions": {"file_storage": "pyotelcol.extensions.file_storage:create_factory"},
-}
-
-
-@pytest.fixture(scope="module")
-def plugin_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Entry points the installed metadata does not list yet, as a throw-away distribution on
-    PYTHONPATH for the collector processes (no-op once pyproject.toml registers them)."""
-    missing: dict[str, dict[str, str]] = {}
-    for group, entries in _NEEDED.items():
-        have = {ep.name for ep in metadata.entry_points(group=group)}
-        todo = {name: target for name, target in entries.items() if name not in have}
-        if todo:
-            missing[group] = todo
-    if not missing:
-        return {}
-    root = tmp_path_factory.mktemp("plugins")
-    dist = root / "pyotelcol_delivery_test_plugins-0.0.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: pyotelcol-delivery-test-plugins\nVersion: 0.0.0\n")
-    lines = []
-    for group, entries in missing.items():
-        lines.append(f"[{group}]")
-        lines.extend(f"{name} = {target}" for name, target in entries.items())
-        lines.append("")
-    (dist / "entry_points.txt").write_text("\n".join(lines))
-    return {"PYTHONPATH": str(root)}
-
 
 # -- helpers ------------------------------------------------------------------------------------
 
@@ -139,7 +103,7 @@ def telemetry(metrics_port: int) -> str:
         - pull: {{exporter: {{prometheus: {{host: 127.0.0.1, port: {metrics_port}}}}}}}"""
 
 
-def start(collector_factory: Any, config: str, ports: tuple[int, ...], env: dict[str, str]) -> Collector:
+def start(collector_factory: Any, config: str, ports: tuple[int, ...], env: dict[str, str] | None = None) -> Collector:
     col: Collector = collector_factory(config, wait_ports=ports, env=env)
     return col
 
@@ -153,7 +117,7 @@ def names_in(sink: Any) -> list[str]:
 # -- outage --------------------------------------------------------------------------------------
 
 
-def test_outage_everything_arrives_when_the_backend_is_back(collector_factory: Any, plugin_env: dict[str, str]) -> None:
+def test_outage_everything_arrives_when_the_backend_is_back(collector_factory: Any) -> None:
     grpc_in, metrics_port, grpc_sink_port, http_sink_port = (next_port() for _ in range(4))
     config = f"""
 receivers:
@@ -172,7 +136,7 @@ service:{telemetry(metrics_port)}
   pipelines:
     traces: {{receivers: [otlp], exporters: [otlp, otlphttp]}}
 """
-    col = start(collector_factory, config, (grpc_in, metrics_port), plugin_env)
+    col = start(collector_factory, config, (grpc_in, metrics_port))
 
     async def main() -> None:
         gsink, hsink = h.GrpcSink(grpc_sink_port), h.HttpSink(http_sink_port)
@@ -211,7 +175,7 @@ service:{telemetry(metrics_port)}
 # -- permanent errors ---------------------------------------------------------------------------
 
 
-def test_permanent_errors_are_counted_and_not_retried(collector_factory: Any, plugin_env: dict[str, str]) -> None:
+def test_permanent_errors_are_counted_and_not_retried(collector_factory: Any) -> None:
     grpc_in, metrics_port, grpc_sink_port, http_sink_port = (next_port() for _ in range(4))
     config = f"""
 receivers:
@@ -230,7 +194,7 @@ service:{telemetry(metrics_port)}
   pipelines:
     traces: {{receivers: [otlp], exporters: [otlp, otlphttp/strict]}}
 """
-    col = start(collector_factory, config, (grpc_in, metrics_port), plugin_env)
+    col = start(collector_factory, config, (grpc_in, metrics_port))
 
     async def main() -> None:
         gsink = h.GrpcSink(grpc_sink_port, behaviour=lambda r: h.GrpcReply(grpc.StatusCode.INVALID_ARGUMENT, "no"))
@@ -259,9 +223,8 @@ service:{telemetry(metrics_port)}
 # -- crash with a persistent queue ----------------------------------------------------------------
 
 
-def _gateway_env(tmp_path: Path, ports: dict[str, int], plugin_env: dict[str, str]) -> dict[str, str]:
+def _gateway_env(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
     return {
-        **plugin_env,
         "HEALTH_ENDPOINT": f"127.0.0.1:{ports['health']}",
         "OTLP_GRPC_ENDPOINT": f"127.0.0.1:{ports['grpc']}",
         "OTLP_HTTP_ENDPOINT": f"127.0.0.1:{ports['http']}",
@@ -276,10 +239,10 @@ def _gateway_env(tmp_path: Path, ports: dict[str, int], plugin_env: dict[str, st
 
 
 def test_crash_with_persistent_queue_loses_nothing(
-    tmp_path: Path, collector_factory: Any, plugin_env: dict[str, str]
+    tmp_path: Path, collector_factory: Any
 ) -> None:
     ports = {name: next_port() for name in ("grpc", "http", "health", "metrics", "sink")}
-    env = _gateway_env(tmp_path, ports, plugin_env)
+    env = _gateway_env(tmp_path, ports)
     gateway = REPO / "config-examples" / "gateway.yaml"
     col = collector_factory(gateway, wait_ports=(ports["grpc"], ports["metrics"]), env=env)
     sent: list[str] = []
@@ -352,7 +315,7 @@ def _sdk_spans(prefix: str, n: int) -> list[Any]:
 
 
 def test_backpressure_reaches_the_sdk_client_and_nothing_accepted_is_lost(
-    collector_factory: Any, plugin_env: dict[str, str]
+    collector_factory: Any
 ) -> None:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace.export import SpanExportResult
@@ -375,7 +338,7 @@ service:{telemetry(metrics_port)}
   pipelines:
     traces: {{receivers: [otlp], exporters: [otlp]}}
 """
-    col = start(collector_factory, config, (grpc_in, http_in, metrics_port), plugin_env)
+    col = start(collector_factory, config, (grpc_in, http_in, metrics_port))
 
     async def main() -> None:
         release = asyncio.Event()
@@ -422,7 +385,7 @@ service:{telemetry(metrics_port)}
 # -- circuit breaker -----------------------------------------------------------------------------
 
 
-def test_circuit_breaker_opens_holds_and_closes(collector_factory: Any, plugin_env: dict[str, str]) -> None:
+def test_circuit_breaker_opens_holds_and_closes(collector_factory: Any) -> None:
     """One consumer, so attempts are sequential: three failures open the circuit, nothing is
     sent for the cooldown, the probe (the backend is back by then) closes it, everything arrives."""
     grpc_in, metrics_port, sink_port = (next_port() for _ in range(3))
@@ -443,7 +406,7 @@ service:{telemetry(metrics_port)}
   pipelines:
     traces: {{receivers: [otlp], exporters: [otlp/backend]}}
 """
-    col = start(collector_factory, config, (grpc_in, metrics_port), plugin_env)
+    col = start(collector_factory, config, (grpc_in, metrics_port))
     gauge = "otelcol_exporter_circuit_breaker_state"
 
     async def main() -> None:
@@ -488,7 +451,7 @@ service:{telemetry(metrics_port)}
 
 
 def test_collector_to_collector_over_tls_and_mtls(
-    tmp_path: Path, collector_factory: Any, plugin_env: dict[str, str]
+    tmp_path: Path, collector_factory: Any
 ) -> None:
     """pyotelcol A (otlp over mTLS, otlphttp over TLS) -> pyotelcol B (otlp receiver with TLS,
     client certificates required on gRPC) -> file; a plaintext client is refused by B."""
@@ -534,8 +497,8 @@ service:{telemetry(a_metrics)}
     traces: {{receivers: [otlp], exporters: [otlp]}}
     logs: {{receivers: [otlp], exporters: [otlphttp]}}
 """
-    b = start(collector_factory, config_b, (b_grpc, b_http), plugin_env)
-    a = start(collector_factory, config_a, (a_grpc,), plugin_env)
+    b = start(collector_factory, config_b, (b_grpc, b_http))
+    a = start(collector_factory, config_a, (a_grpc,))
 
     async def main() -> None:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{a_grpc}") as channel:
