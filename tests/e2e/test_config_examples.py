@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from support import EXAMPLES, REPO, free_port
+from support import EXAMPLES, REPO, free_port, wait_for_port
 
 TRACE = (EXAMPLES / "trace.json").read_bytes()
 LOGS = (EXAMPLES / "logs.json").read_bytes()
@@ -136,3 +136,32 @@ service:
     assert code == 0, err
     written = out.read_bytes()
     assert written == len(body).to_bytes(4, "big") + body
+
+
+def test_sighup_reloads_the_config(tmp_path: Path, collector_factory: Any) -> None:
+    """SIGHUP re-reads every config source and restarts the service with the new config (Go's reload)."""
+    first, second = free_port(), free_port()
+    template = """
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{port}
+exporters:
+  debug:
+service:
+  telemetry: {{metrics: {{level: none}}}}
+  pipelines:
+    logs: {{receivers: [otlp], exporters: [debug]}}
+"""
+    path = tmp_path / "reload.yaml"
+    path.write_text(template.format(port=first))
+    col = collector_factory(path, wait_ports=(first,))
+    assert post(first, "/v1/logs", LOGS) == 200
+    path.write_text(template.format(port=second))
+    col.proc.send_signal(signal.SIGHUP)
+    wait_for_port(second, col.proc)
+    assert post(second, "/v1/logs", LOGS) == 200
+    code, _, err = col.stop(signal.SIGTERM)
+    assert code == 0, err
+    assert "Config updated, restart service" in err
