@@ -6,6 +6,7 @@ from typing import Any
 
 from pyotelcol.component import Settings, StabilityLevel
 from pyotelcol.factories import ExporterFactory, all_signals
+from pyotelcol.factories.factory import WorkerPolicy
 
 from .config import Config
 from .exporter import FileExporter, create
@@ -23,4 +24,5 @@ def create_factory() -> ExporterFactory:
         Config,
         create=_create,
         stability=all_signals(StabilityLevel.ALPHA),
+        worker_policy=WorkerPolicy.SINGLE,  # two processes appending to one file interleave
     )

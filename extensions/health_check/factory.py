@@ -6,6 +6,7 @@ from typing import Any
 
 from pyotelcol.component import Component, Settings, StabilityLevel
 from pyotelcol.factories import ExtensionFactory
+from pyotelcol.factories.factory import WorkerPolicy
 
 from .config import Config
 from .extension import HealthCheckExtension
@@ -22,4 +23,5 @@ def _create(settings: Settings, cfg: Any) -> Component:
 
 
 def create_factory() -> ExtensionFactory:
-    return ExtensionFactory(TYPE, create_default_config, create=_create, stability=StabilityLevel.ALPHA)
+    return ExtensionFactory(TYPE, create_default_config, create=_create, stability=StabilityLevel.ALPHA,
+        worker_policy=WorkerPolicy.FIRST_WORKER)

@@ -11,10 +11,11 @@ import asyncio
 import datetime
 import json
 import logging
+import os
 import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from .. import __version__
 from ..component import BuildInfo, Kind, Signal, StabilityLevel
 from ..factories import ConnectorFactory, ExtensionFactory, Factories, RegistryError, from_entry_points
 from ..featuregate import GLOBAL, GateError, Registry
+from . import workers
 from .yamlout import dump
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ class Options:
     gates: list[str] = field(default_factory=list)
     mode: str = "redacted"
     fmt: str = "yaml"
+    workers: int | None = None
     gate_id: str | None = None
     validate: bool = True
 
@@ -74,6 +77,14 @@ def _parser(prog: str, command: str) -> argparse.ArgumentParser:
     )
     if command == "run":
         p.add_argument("--version", "-v", action="store_true", help="print the version and exit")
+        p.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            metavar="N",
+            help="run N worker processes sharing the listening ports (SO_REUSEPORT) under a supervisor; "
+            "default: $PYOTELCOL_WORKERS, else one process (docs/workers.md)",
+        )
     if command in ("print-initial-config", "print-config"):
         p.add_argument("--mode", choices=["redacted", "unredacted"], default="redacted")
         p.add_argument("--format", choices=["yaml", "json"], default="yaml")
@@ -102,6 +113,7 @@ def parse_args(argv: Sequence[str], prog: str = "pyotelcol", version: str = __ve
     opts.fmt = getattr(ns, "format", "yaml")
     opts.gate_id = getattr(ns, "id", None)
     opts.validate = getattr(ns, "validate", "true") == "true"
+    opts.workers = getattr(ns, "workers", None)
     return opts
 
 
@@ -275,8 +287,11 @@ async def run_collector(opts: Options, factories: Factories, gates: Registry, bu
     from ..service.service import Service, StartError
     from ..telemetry.runtime import Telemetry
 
+    wid = workers.worker_id()
     cfg = load_config(opts, factories, gates)
-    telemetry = Telemetry(cfg.telemetry, build)
+    if wid is not None:
+        _worker_config(cfg, wid)
+    telemetry = Telemetry(cfg.telemetry, build, worker_id=wid)
     log: Any = telemetry.logger
     log.info("Starting %s...", build.command, extra={"fields": {"Version": build.version}})
     try:
@@ -296,6 +311,9 @@ async def run_collector(opts: Options, factories: Factories, gates: Registry, bu
     loop.add_signal_handler(signal.SIGINT, on_signal, "interrupt")
     loop.add_signal_handler(signal.SIGTERM, on_signal, "terminated")
     loop.add_signal_handler(signal.SIGHUP, reload.set)
+    orphan_watch: asyncio.Task[None] | None = None
+    if wid is not None:
+        orphan_watch = asyncio.ensure_future(_stop_when_orphaned(os.getppid(), on_signal))
     try:
         await telemetry.start()
         while True:
@@ -307,6 +325,8 @@ async def run_collector(opts: Options, factories: Factories, gates: Registry, bu
                 where = "failed to start extensions" if exc.kind is Kind.EXTENSION else "cannot start pipelines"
                 raise CLIError(f"{where}: {exc}" + ("".join("\n" + e for e in errors))) from None
             assert service.fatal is not None
+            if wid is not None:
+                workers.report_ready(telemetry.bound_endpoints)
             waiters = [asyncio.ensure_future(e.wait()) for e in (stop, reload, service.fatal)]
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
@@ -316,6 +336,8 @@ async def run_collector(opts: Options, factories: Factories, gates: Registry, bu
                 log.info("Config updated, restart service")
                 await service.shutdown()
                 cfg = load_config(opts, factories, gates)
+                if wid is not None:
+                    _worker_config(cfg, wid)  # a reload may not bring in a single-instance component
                 try:
                     service = Service(cfg, telemetry, build, gates, log)
                 except GraphError as exc:
@@ -329,12 +351,50 @@ async def run_collector(opts: Options, factories: Factories, gates: Registry, bu
         log.info("Shutdown complete.")
         await telemetry.shutdown()
     finally:
+        if orphan_watch is not None:
+            orphan_watch.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
     if errors:
         print("Error: " + "\n".join(errors), file=sys.stderr)
         return 1
     return 0
+
+
+def _worker_config(cfg: Config, wid: int) -> None:
+    try:
+        workers.check_worker_policies(cfg)
+    except workers.WorkersError as exc:
+        raise CLIError(f"invalid configuration: {exc}") from None
+    workers.drop_first_worker_extensions(cfg, wid)
+
+
+async def _stop_when_orphaned(ppid: int, stop: Callable[[str], None]) -> None:
+    """A worker whose supervisor died (SIGKILL) shuts down instead of lingering on the port."""
+    while not workers.parent_gone(ppid):
+        await asyncio.sleep(1.0)
+    stop("supervisor exited")
+
+
+async def run_supervisor(opts: Options, factories: Factories, gates: Registry, build: BuildInfo, count: int) -> int:
+    """``--workers N``: validate, refuse single-instance components, then supervise N workers."""
+    from ..telemetry.runtime import Telemetry
+
+    cfg = load_config(opts, factories, gates)
+    try:
+        workers.check_worker_policies(cfg)
+    except workers.WorkersError as exc:
+        raise CLIError(f"invalid configuration: {exc}") from None
+    # Logging as configured; metrics are the workers' (summed by the supervisor), nothing bound here.
+    telemetry = Telemetry(cfg.telemetry, build)  # never started: binds nothing
+    log: Any = telemetry.logger
+    log.info("Starting %s supervisor...", build.command, extra={"fields": {"Version": build.version}})
+    command = workers.worker_command(opts.configs, opts.sets, opts.gates)
+    code, error = await workers.Supervisor(count, command, cfg, log).run()
+    await telemetry.shutdown()
+    if error:
+        print(f"Error: {error}", file=sys.stderr)
+    return code
 
 
 def _new_loop_runner() -> asyncio.Runner:
@@ -369,10 +429,18 @@ def main(argv: Sequence[str] | None = None, factories: Factories | None = None, 
         elif opts.command == "validate":
             validate_command(opts, factories, gates)
         else:
+            try:
+                count = workers.workers_requested(opts.workers)
+            except workers.WorkersError as exc:
+                raise CLIError(str(exc)) from None
             with _new_loop_runner() as runner:
+                if count > 0:
+                    return runner.run(run_supervisor(opts, factories, gates, build, count))
                 return runner.run(run_collector(opts, factories, gates, build))
         return 0
     except (CLIError, GateError, RegistryError) as exc:
+        if workers.worker_id() is not None and workers.report_error(str(exc)):
+            return 1  # the supervisor prints it
         print(f"Error: {exc}", file=sys.stderr)
         return 1
 

@@ -7,6 +7,7 @@ connector signal pair) missing from ``stability`` is "not supported".
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,11 +26,26 @@ class UnsupportedSignalError(ValueError):
         super().__init__("telemetry type is not supported")
 
 
+class WorkerPolicy(enum.Enum):
+    """How a component behaves under ``--workers N`` (docs/workers.md).
+
+    ``PER_WORKER``: every worker runs its own instance (batch, queues, network receivers that
+    share their port with SO_REUSEPORT). ``FIRST_WORKER``: only worker 0 runs it, the others
+    leave it out (extensions only: health_check, zpages). ``SINGLE``: must not exist twice (a
+    file written by one process, a locked database): a config using it is refused in workers mode.
+    """
+
+    PER_WORKER = "per_worker"
+    FIRST_WORKER = "first_worker"
+    SINGLE = "single"
+
+
 @dataclass(frozen=True)
 class _Base:
     type: str
     create_default_config: Callable[[], Any]
     deprecated_alias: str | None = field(default=None, kw_only=True)
+    worker_policy: WorkerPolicy = field(default=WorkerPolicy.PER_WORKER, kw_only=True)
 
 
 @dataclass(frozen=True)

@@ -261,6 +261,8 @@ class PrometheusServer:
         self.reader = reader
         self._logger = logger
         self._runner: web.AppRunner | None = None
+        #: The port actually bound (differs from the option when it is 0: ephemeral).
+        self.bound_port: int | None = None
 
     @property
     def endpoint(self) -> str:
@@ -284,6 +286,8 @@ class PrometheusServer:
             await runner.cleanup()
             raise listen_error(opts.host, opts.port, exc) from exc
         self._runner = runner
+        sockets = getattr(getattr(site, "_server", None), "sockets", None) or []
+        self.bound_port = int(sockets[0].getsockname()[1]) if sockets else opts.port
         self._logger.debug("Serving Prometheus metrics", extra={"fields": {"address": self.endpoint}})
 
     async def shutdown(self) -> None:

@@ -13,6 +13,7 @@ Metrics level ``none`` (or no pull reader) gives a no-op MeterProvider and binds
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Mapping
@@ -57,7 +58,11 @@ class Telemetry:
         *,
         logger_name: str = ROOT_LOGGER,
         instance_id: str | None = None,
+        worker_id: int | None = None,
     ) -> None:
+        """``worker_id`` (a ``--workers`` worker): every log line carries ``worker: <id>`` and
+        every reader listens on an ephemeral loopback port instead of its configured endpoint;
+        the supervisor scrapes those and serves the sum (docs/workers.md)."""
         config.validate()
         self.config = config
         self.build_info = build_info or BuildInfo()
@@ -68,6 +73,8 @@ class Telemetry:
         static: dict[str, Any] = dict(config.logs.initial_fields)
         if not config.logs.disable_zap_resource:
             static["resource"] = {k: self.resource.attributes[k] for k in sorted(self.resource.attributes)}
+        if worker_id is not None:
+            static["worker"] = worker_id
         self._root = logging.getLogger(logger_name)
         configure_logger(self._root, config.logs, static)
         self.logger = FieldsLogger(self._root, {})
@@ -92,6 +99,8 @@ class Telemetry:
                     "periodic metric readers are not supported yet; this reader is ignored "
                     "(exporting own metrics over OTLP is planned)")
                 continue
+            if worker_id is not None:
+                opts = dataclasses.replace(opts, host="127.0.0.1", port=0)
             self._readers.append(PullMetricReader(opts))
 
         self.meter_provider: MeterProvider
@@ -159,6 +168,11 @@ class Telemetry:
     def endpoints(self) -> list[str]:
         """``host:port`` of every Prometheus listener that start() binds."""
         return [PrometheusServer(r, self.logger).endpoint for r in self._readers] if self._sdk_provider else []
+
+    @property
+    def bound_endpoints(self) -> list[str]:
+        """``host:port`` actually bound by each started Prometheus listener, in reader order."""
+        return [f"{s.reader.options.host}:{s.bound_port}" for s in self._servers]
 
     def resource_attributes(self) -> Mapping[str, Any]:
         return dict(self.resource.attributes)

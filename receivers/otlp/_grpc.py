@@ -21,6 +21,7 @@ from pyotelcol.helpers.receiverhelper import ascii_safe, metadata_from_pairs
 from pyotelcol.pdata import InvalidDataError
 from pyotelcol.telemetry.obsreport import ReceiverObs
 
+from ._bind import grpc_server_options
 from ._common import (
     ListenError,
     Logger,
@@ -145,7 +146,7 @@ class GrpcServer:
             host, port = await resolve_listen_address(raw_host, port, cfg.transport)
             shown = format_addr(host if host is not None else "::", port)
             target = shown
-        server = grpc.aio.server(options=cfg.grpc_options())
+        server = grpc.aio.server(options=grpc_server_options(cfg.grpc_options()))
         for signal, route in self._routes.items():
             service = SERVICES.get(signal)
             if service is None:

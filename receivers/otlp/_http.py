@@ -27,6 +27,7 @@ from pyotelcol.pdata import InvalidDataError
 from pyotelcol.pdata.otlpjson import decode_request
 from pyotelcol.telemetry.obsreport import ReceiverObs
 
+from ._bind import reuse_port_allowed
 from ._common import ListenError, Logger, SignalRoute, check_transport, format_addr, push, resolve_listen_address
 from ._tlsreload import HttpTLS
 from .config import HTTPConfig, sanitize_url_path
@@ -446,7 +447,9 @@ class HttpServer:
                 host, port = await resolve_listen_address(raw_host, port, cfg.transport)
                 if host == "::" and cfg.transport == "tcp":
                     host = None  # Go's "[::]:port" is dual-stack; asyncio would make it IPv6-only
-                site = web.TCPSite(runner, host, port, ssl_context=ssl_context, reuse_address=True)
+                site = web.TCPSite(
+                    runner, host, port, ssl_context=ssl_context, reuse_address=True, reuse_port=reuse_port_allowed()
+                )
                 shown = format_addr(host if host is not None else "::", port)
             try:
                 await site.start()
