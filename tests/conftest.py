@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import Collector, wait_for_port
+from support import MISSING_COMPONENT_TYPES, Collector, wait_for_port
 
 
 @pytest.fixture
@@ -35,3 +35,11 @@ def collector_factory(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
         if col.proc.poll() is None:
             col.proc.kill()
             col.proc.communicate()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Which component types the real-world configs still need, most needed first."""
+    if MISSING_COMPONENT_TYPES:
+        terminalreporter.section("component types the real configs need that pyotelcol does not ship")
+        for comp, count in MISSING_COMPONENT_TYPES.most_common():
+            terminalreporter.write_line(f"{count:3d} configs  {comp}")

@@ -8,11 +8,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 EXAMPLES = SHARED / "otlp-examples"
+#: component types the real-world configs need that pyotelcol does not ship (filled by test_real_configs)
+MISSING_COMPONENT_TYPES: Counter[str] = Counter()
 
 
 def free_port() -> int:

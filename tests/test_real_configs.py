@@ -6,10 +6,9 @@ The test prints which types are missing (run with ``-s``), so the list shrinks a
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 import pytest
-from support import SHARED, run_cli
+from support import MISSING_COMPONENT_TYPES, SHARED, run_cli
 
 CONFIGS = SHARED / "real-configs"
 # Removed from Go as well (v0.111); Go rejects it with this same message.
@@ -39,7 +38,6 @@ def _env_table() -> dict[str, dict[str, str]]:
 
 
 ENVS = _env_table()
-MISSING: Counter[str] = Counter()
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in CONFIGS.glob("*.yaml")))
@@ -66,13 +64,5 @@ def test_real_config(name: str) -> None:
         m = UNKNOWN.match(line)
         assert m, f"{name}: an error other than an unknown component type:\n{line}\n\nfull output:\n{message}"
         missing.append(f"{m.group(1)[:-1]} {m.group(2)}")
-    MISSING.update(missing)
+    MISSING_COMPONENT_TYPES.update(missing)
     print(f"\n{name}: missing {', '.join(missing)}")
-
-
-def test_zz_report_missing_types() -> None:
-    """Summary of the component types the real configs need that pyotelcol does not ship yet."""
-    if MISSING:
-        print("\nmissing component types across real configs (count of configs):")
-        for comp, count in MISSING.most_common():
-            print(f"  {count:3d}  {comp}")
