@@ -31,16 +31,15 @@ def merge(cls: type[Traces] | type[Metrics] | type[Logs], parts: Sequence[AnyDat
     """One request holding every part, in order. ``count`` is the known total item count."""
     if len(parts) == 1:
         return parts[0]
-    msg: Any = cls.message_type()
     if sum(p.has_wire for p in parts) * 2 >= len(parts):
-        # Mostly received bytes: serialize the few without (pieces cut off by a split) and parse once.
-        wire = b"".join(p.to_wire() for p in parts)
-        msg.ParseFromString(wire)
-        out: AnyData = cls(msg, wire)
-    else:
-        for p in parts:
-            msg.MergeFrom(p.message)
-        out = cls(msg)
+        # Mostly received bytes: serialize the few without (pieces cut off by a split) and join.
+        # The joined bytes are not parsed: an exporter sends them as they are, and the message
+        # is decoded only if something downstream reads it.
+        return cls.from_trusted_wire(b"".join(p.to_wire() for p in parts), count)
+    msg: Any = cls.message_type()
+    for p in parts:
+        msg.MergeFrom(p.message)
+    out: AnyData = cls(msg)
     out._count = count
     return out
 

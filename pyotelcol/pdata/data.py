@@ -7,7 +7,7 @@ when the data is shared read-only between consumers).
 
 from __future__ import annotations
 
-from typing import ClassVar, Generic, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
@@ -35,7 +35,8 @@ class PData(Generic[M]):
     message_type: ClassVar[type[Message]]
 
     def __init__(self, message: M, wire: bytes | None = None) -> None:
-        self._msg: M = message
+        # ``_msg`` is None only for data built by ``from_trusted_wire``: parsed on first use.
+        self._msg: M | None = message
         self._wire = wire
         self._read_only = False
         self._count: int | None = None
@@ -52,20 +53,38 @@ class PData(Generic[M]):
         return data
 
     @classmethod
+    def from_trusted_wire(cls, wire: bytes, count: int | None = None) -> Self:
+        """Data over bytes already known to be a valid request (e.g. the concatenated wire bytes
+        of requests that each came through ``from_wire``). Nothing is parsed until something
+        reads ``message``: a pass-through pipeline forwards the bytes without ever decoding them."""
+        data = cls.__new__(cls)
+        data._msg = None
+        data._wire = wire
+        data._read_only = False
+        data._count = count
+        return data
+
+    @classmethod
     def empty(cls) -> Self:
         return cls(cls.message_type())  # type: ignore[arg-type]
 
     @property
     def message(self) -> M:
         """The request message, for reading. Call ``mutable()`` before changing anything."""
-        return self._msg
+        msg = self._msg
+        if msg is None:
+            parsed: Any = self.message_type()
+            parsed.ParseFromString(self._wire)
+            self._msg = msg = parsed
+        return msg
 
     def mutable(self) -> M:
         if self._read_only:
             raise ReadOnlyError(f"{self.signal.value} data is shared read-only between consumers")
+        msg = self.message
         self._wire = None
         self._count = None
-        return self._msg
+        return msg
 
     def mark_read_only(self) -> None:
         self._read_only = True
@@ -80,16 +99,15 @@ class PData(Generic[M]):
 
     def to_wire(self) -> bytes:
         if self._wire is None:
-            self._wire = self._msg.SerializeToString()
+            self._wire = self.message.SerializeToString()
         return self._wire
 
     def clone(self) -> Self:
-        msg = self.message_type()
         if self._wire is not None:
-            msg.ParseFromString(self._wire)
-        else:
-            msg.CopyFrom(self._msg)
-        copy = type(self)(msg, self._wire)  # type: ignore[arg-type]
+            return type(self).from_trusted_wire(self._wire, self._count)
+        msg = self.message_type()
+        msg.CopyFrom(self.message)
+        copy = type(self)(msg)  # type: ignore[arg-type]
         copy._count = self._count
         return copy
 
@@ -118,26 +136,43 @@ def _bad_id(value: bytes, size: int) -> bool:
     return len(value) not in (0, size)
 
 
+_SPAN_ID_SHAPES = frozenset((t, s, p) for t in (0, 16) for s in (0, 8) for p in (0, 8))
+
+
 class Traces(PData[ExportTraceServiceRequest]):
     __slots__ = ()
     signal = Signal.TRACES
     message_type = ExportTraceServiceRequest
 
     def resource_count(self) -> int:
-        return len(self._msg.resource_spans)
+        return len(self.message.resource_spans)
 
     def _count_items(self) -> int:
-        return sum(len(ss.spans) for rs in self._msg.resource_spans for ss in rs.scope_spans)
+        return sum(len(ss.spans) for rs in self.message.resource_spans for ss in rs.scope_spans)
 
     def _check_ids(self) -> None:
-        for rs in self._msg.resource_spans:
+        # One set comprehension per scope collects the distinct (trace id, span id, parent id,
+        # link count) length shapes. Only a scope with a bad shape or with links is walked span
+        # by span (in wire order, so the first bad id decides the message, as in Go). Counting
+        # the spans on the way saves a second walk for ``item_count()``.
+        count = 0
+        for rs in self.message.resource_spans:
             for ss in rs.scope_spans:
-                for span in ss.spans:
-                    if _bad_id(span.trace_id, 16) or _bad_id(span.span_id, 8) or _bad_id(span.parent_span_id, 8):
-                        raise InvalidDataError("invalid length for ID in span")
-                    for link in span.links:
-                        if _bad_id(link.trace_id, 16) or _bad_id(link.span_id, 8):
-                            raise InvalidDataError("invalid length for ID in span link")
+                spans = ss.spans
+                count += len(spans)
+                shapes = {(len(s.trace_id), len(s.span_id), len(s.parent_span_id), len(s.links)) for s in spans}
+                if any(shape[:3] not in _SPAN_ID_SHAPES or shape[3] for shape in shapes):
+                    self._check_spans(spans)
+        self._count = count
+
+    @staticmethod
+    def _check_spans(spans: Any) -> None:
+        for span in spans:
+            if _bad_id(span.trace_id, 16) or _bad_id(span.span_id, 8) or _bad_id(span.parent_span_id, 8):
+                raise InvalidDataError("invalid length for ID in span")
+            for link in span.links:
+                if _bad_id(link.trace_id, 16) or _bad_id(link.span_id, 8):
+                    raise InvalidDataError("invalid length for ID in span link")
 
 
 def _metric_points(metric: object) -> int:
@@ -153,14 +188,14 @@ class Metrics(PData[ExportMetricsServiceRequest]):
     message_type = ExportMetricsServiceRequest
 
     def resource_count(self) -> int:
-        return len(self._msg.resource_metrics)
+        return len(self.message.resource_metrics)
 
     def metric_count(self) -> int:
-        return sum(len(sm.metrics) for rm in self._msg.resource_metrics for sm in rm.scope_metrics)
+        return sum(len(sm.metrics) for rm in self.message.resource_metrics for sm in rm.scope_metrics)
 
     def _count_items(self) -> int:
         return sum(
-            _metric_points(m) for rm in self._msg.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
+            _metric_points(m) for rm in self.message.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
         )
 
 
@@ -170,13 +205,13 @@ class Logs(PData[ExportLogsServiceRequest]):
     message_type = ExportLogsServiceRequest
 
     def resource_count(self) -> int:
-        return len(self._msg.resource_logs)
+        return len(self.message.resource_logs)
 
     def _count_items(self) -> int:
-        return sum(len(sl.log_records) for rl in self._msg.resource_logs for sl in rl.scope_logs)
+        return sum(len(sl.log_records) for rl in self.message.resource_logs for sl in rl.scope_logs)
 
     def _check_ids(self) -> None:
-        for rl in self._msg.resource_logs:
+        for rl in self.message.resource_logs:
             for sl in rl.scope_logs:
                 for rec in sl.log_records:
                     if _bad_id(rec.trace_id, 16) or _bad_id(rec.span_id, 8):
