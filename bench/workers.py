@@ -1,6 +1,6 @@
 """Throughput of ``--workers``: 1 process vs 2 workers (not a test; run by hand).
 
-    python tests/workers/bench_workers.py [--requests N] [--concurrency C]
+    python bench/workers.py [--requests N] [--concurrency C]
 
 OTLP/HTTP protobuf (512 spans per request, bench/payload.py) -> batch -> nop, load from
 bench/loadgen.py (HTTP: one connection per concurrent sender, so SO_REUSEPORT can spread them;
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+BENCH = Path(__file__).resolve().parent
 HTTP_PORT = 30401
 CONFIG = f"""
 receivers:
