@@ -15,7 +15,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Generic, TypeVar, Union
 
@@ -81,6 +81,9 @@ def field_key(f: dataclasses.Field[Any]) -> str:
 
 
 def _type_name(value: Any) -> str:
+    """mapstructure's name for the kind of a YAML value (not fmt's %T; see confmap.errors for that)."""
+    if isinstance(value, datetime):
+        return "time.Time"
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
