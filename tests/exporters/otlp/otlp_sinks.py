@@ -9,7 +9,7 @@ import asyncio
 import datetime
 import ipaddress
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,22 @@ async def wait_until(pred: Callable[[], bool], timeout: float = 15.0, what: str 
 
 
 # -- gRPC sink ------------------------------------------------------------------------------------
+
+
+class StaticAuth:
+    """A client authenticator extension that always adds the same headers."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = headers
+
+    async def headers(self) -> Mapping[str, str]:
+        return self._headers
+
+    async def start(self, host: Any) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 @dataclass

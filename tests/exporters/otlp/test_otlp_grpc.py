@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from types import ModuleType
@@ -160,25 +160,11 @@ def test_headers_user_agent_and_compression(h: ModuleType, port: Any) -> None:
     asyncio.run(main())
 
 
-class StaticAuth:
-    def __init__(self, headers: Mapping[str, str]) -> None:
-        self._headers = headers
-
-    async def headers(self) -> Mapping[str, str]:
-        return self._headers
-
-    async def start(self, host: Any) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-
 def test_client_authenticator_adds_metadata(h: ModuleType, port: Any) -> None:
     async def main() -> None:
         sink = h.GrpcSink(port())
         await sink.start()
-        host = NopHost({ID("bearertokenauth"): StaticAuth({"Authorization": "Bearer t0k"})})
+        host = NopHost({ID("bearertokenauth"): h.StaticAuth({"Authorization": "Bearer t0k"})})
         try:
             raw = plain(sink, headers={"authorization": "static"}, auth={"authenticator": "bearertokenauth"})
             async with running(raw, host=host) as exp:

@@ -8,7 +8,7 @@ import email.utils
 import logging
 import ssl
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from types import ModuleType
@@ -171,25 +171,11 @@ def test_json_encoding(h: ModuleType, port: Any) -> None:
     asyncio.run(main())
 
 
-class StaticAuth:
-    def __init__(self, headers: Mapping[str, str]) -> None:
-        self._headers = headers
-
-    async def headers(self) -> Mapping[str, str]:
-        return self._headers
-
-    async def start(self, host: Any) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-
 def test_client_authenticator_and_host_header(h: ModuleType, port: Any) -> None:
     async def main() -> None:
         sink = h.HttpSink(port())
         await sink.start()
-        host = NopHost({ID("basicauth", "client"): StaticAuth({"Authorization": "Basic dTpw"})})
+        host = NopHost({ID("basicauth", "client"): h.StaticAuth({"Authorization": "Basic dTpw"})})
         try:
             raw = {"endpoint": sink.base_url, "auth": {"authenticator": "basicauth/client"},
                    "headers": {"Host": "collector.example", "authorization": "static"}}
