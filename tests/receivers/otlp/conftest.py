@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from pyotelcol.receivers.otlp import create_factory
+from support import EXAMPLES as SHARED_EXAMPLES
 
 from pyotelcol.component import Component, Kind, Signal
 from pyotelcol.config import decode
-from pyotelcol.consumer import Consumer
+from pyotelcol.consumer import Capabilities, Consumer
+from pyotelcol.helpers.receiverhelper import client_metadata
+from pyotelcol.pdata import AnyData
 from pyotelcol.testing import NopHost, Sink, make_settings
 
-EXAMPLES = Path("/work/shared/otlp-examples")
+EXAMPLES = SHARED_EXAMPLES
 ALL_SIGNALS = (Signal.TRACES, Signal.METRICS, Signal.LOGS)
 
 # This file's port range is 20000-20999; each receiver takes the next port(s).
@@ -101,6 +104,20 @@ async def run_receiver(
             await r.shutdown()
 
 
+class MetadataRecorder:
+    """A consumer that records the client metadata (include_metadata) seen with each request."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, list[str]] | None] = []
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities()
+
+    async def consume(self, data: AnyData) -> None:
+        self.seen.append(copy.deepcopy(client_metadata.get()))
+
+
 class Harness:
     """What the test modules use (handed out by the ``otlp`` fixture)."""
 
@@ -110,6 +127,7 @@ class Harness:
     example_dict = staticmethod(example_dict)
     next_port = staticmethod(next_port)
     ALL_SIGNALS = ALL_SIGNALS
+    MetadataRecorder = MetadataRecorder
 
 
 @pytest.fixture

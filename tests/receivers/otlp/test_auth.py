@@ -36,6 +36,7 @@ from google.rpc import status_pb2
 from pyotelcol.extensions.basicauth import create_factory as basicauth_factory
 from pyotelcol.extensions.bearertokenauth import create_factory as bearer_factory
 from pyotelcol.receivers.otlp import create_factory as otlp_factory
+from support import EXAMPLES as SHARED_EXAMPLES
 
 from pyotelcol.component import ID, Component, Kind, Signal
 from pyotelcol.config import decode
@@ -46,7 +47,7 @@ TOKEN = "s3cr3t-t0ken-7f9a"
 OTHER_TOKEN = "second-token-c4e1"
 PASSWORD = "pa55-w0rd-b2d8"
 TRACE_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
-EXAMPLES = Path("/work/shared/otlp-examples")
+EXAMPLES = SHARED_EXAMPLES
 PB = "application/x-protobuf"
 JS = "application/json"
 

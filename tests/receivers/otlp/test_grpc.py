@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from typing import Any
 
 import grpc
@@ -25,7 +24,6 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from pyotelcol.component import Signal
 from pyotelcol.consumer import Capabilities, ConsumerError, PermanentError
-from pyotelcol.helpers.receiverhelper import client_metadata
 from pyotelcol.pdata import AnyData
 from pyotelcol.pdata.otlpjson import from_json
 from pyotelcol.testing import metric_values
@@ -233,21 +231,9 @@ def test_consumer_errors_map_to_status(
     asyncio.run(main())
 
 
-class MetadataRecorder:
-    def __init__(self) -> None:
-        self.seen: list[dict[str, list[str]] | None] = []
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return Capabilities()
-
-    async def consume(self, data: AnyData) -> None:
-        self.seen.append(copy.deepcopy(client_metadata.get()))
-
-
 @pytest.mark.parametrize("include", [True, False])
 def test_include_metadata(otlp: Any, include: bool) -> None:
-    recorder = MetadataRecorder()
+    recorder = otlp.MetadataRecorder()
 
     async def main() -> None:
         async with otlp.run(grpc={"include_metadata": include}, consumers={Signal.TRACES: recorder}) as run:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import copy
 import gzip
 import json
 import tracemalloc
 import zlib
-from pathlib import Path
 from typing import Any
 
 import cramjam
@@ -24,6 +22,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from support import EXAMPLES as SHARED_EXAMPLES
 
 from pyotelcol.component import Signal
 from pyotelcol.consumer import Capabilities, ConsumerError, PermanentError
@@ -77,7 +76,7 @@ def trace_pb() -> bytes:
     return bytes(from_json(EXAMPLE_TRACE, ExportTraceServiceRequest).SerializeToString())
 
 
-EXAMPLE_TRACE = Path("/work/shared/otlp-examples/trace.json").read_bytes()
+EXAMPLE_TRACE = (SHARED_EXAMPLES / "trace.json").read_bytes()
 
 
 async def assert_still_works(run: Any) -> None:
@@ -687,21 +686,9 @@ def test_cors_without_origins_is_off(otlp: Any) -> None:
 # -- metadata and response headers ------------------------------------------------------------
 
 
-class MetadataRecorder:
-    def __init__(self) -> None:
-        self.seen: list[dict[str, list[str]] | None] = []
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return Capabilities()
-
-    async def consume(self, data: AnyData) -> None:
-        self.seen.append(copy.deepcopy(client_metadata.get()))
-
-
 @pytest.mark.parametrize("include", [True, False])
 def test_include_metadata(otlp: Any, include: bool) -> None:
-    recorder = MetadataRecorder()
+    recorder = otlp.MetadataRecorder()
 
     async def main() -> None:
         async with otlp.run(http={"include_metadata": include}, consumers={Signal.TRACES: recorder}) as run:
