@@ -25,11 +25,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 from opentelemetry.proto.common.v1.common_pb2 import (
-    AnyValue,
-    ArrayValue,
     InstrumentationScope,
     KeyValue,
-    KeyValueList,
 )
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs, SeverityNumber
 from opentelemetry.proto.metrics.v1 import metrics_pb2 as mp
@@ -40,6 +37,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Status as SpanStatus
 from pyotelcol.component import Signal
 from pyotelcol.pdata import InvalidDataError, Logs, Metrics, Traces
 from pyotelcol.pdata.otlpjson import JSONError, decode_request, from_json, to_json
+from pyotelcol.testing import any_value, key_value
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "otlp-examples"
 TRACE_ID = bytes.fromhex("5b8efff798038103d269b633813fc60c")
@@ -51,24 +49,8 @@ def example(name: str) -> bytes:
     return (EXAMPLES / f"{name}.json").read_bytes()
 
 
-def kv(key: str, value: Any) -> KeyValue:
-    return KeyValue(key=key, value=av(value))
-
-
-def av(value: Any) -> AnyValue:
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, bytes):
-        return AnyValue(bytes_value=value)
-    if isinstance(value, list):
-        return AnyValue(array_value=ArrayValue(values=[av(v) for v in value]))
-    if isinstance(value, dict):
-        return AnyValue(kvlist_value=KeyValueList(values=[kv(k, v) for k, v in value.items()]))
-    return AnyValue(string_value=value)
+kv = key_value
+av = any_value
 
 
 RESOURCE = Resource(attributes=[kv("service.name", "my.service")])
