@@ -62,10 +62,12 @@ def test_agent_file_example_writes_what_it_receives(tmp_path: Path, collector_fa
     code, _, err = col.stop(signal.SIGTERM)
     assert code == 0, err
     lines = [json.loads(line) for line in out.read_text().splitlines()]
-    span = lines[0]["resourceSpans"][0]["scopeSpans"][0]["spans"][0] if "resourceSpans" in lines[0] else None
+    traces = [req for req in lines if "resourceSpans" in req]
     logs = [req for req in lines if "resourceLogs" in req]
-    assert span is None or span["traceId"] == "5b8efff798038103d269b633813fc60c"
-    assert any("resourceSpans" in req for req in lines) and len(logs) == 1
+    assert len(traces) == 1 and len(logs) == 1
+    span = traces[0]["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    assert span["traceId"] == "5b8efff798038103d269b633813fc60c"  # upper-case hex in, Go's lower-case out
+    assert logs[0]["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["body"] == {"stringValue": "Example log record"}
 
 
 def test_memory_limiter_refusal_reaches_the_client_as_retryable(collector_factory: Any) -> None:
