@@ -42,6 +42,7 @@ def build_bodies(args: argparse.Namespace) -> Callable[[int], bytes]:
         def body(seq: int) -> bytes:
             return template.replace(needle, str(seq).encode())
     else:
+
         def body(seq: int) -> bytes:
             return payload.request(seq, block)
 
@@ -55,7 +56,15 @@ def build_bodies(args: argparse.Namespace) -> Callable[[int], bytes]:
 async def run(args: argparse.Namespace) -> dict[str, object]:
     body_of = build_bodies(args)
     sent_at: dict[int, float] = {}
-    stats: dict[str, object] = {"timed_out": False, "sent": 0, "accepted": 0, "retries": 0, "refusals": {}, "failures": 0, "errors": []}
+    stats: dict[str, object] = {
+        "timed_out": False,
+        "sent": 0,
+        "accepted": 0,
+        "retries": 0,
+        "refusals": {},
+        "failures": 0,
+        "errors": [],
+    }
     refusals: dict[str, int] = stats["refusals"]  # type: ignore[assignment]
     errors: list[str] = stats["errors"]  # type: ignore[assignment]
     next_seq = 0

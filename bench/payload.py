@@ -61,16 +61,18 @@ def scope_block(spans: int = SPANS_PER_REQUEST, seed: int = 1) -> bytes:
             start_time_unix_nano=start,
             end_time_unix_nano=start + rnd.randint(100_000, 50_000_000),
         )
-        span.attributes.extend([
-            _kv("http.request.method", "GET"),
-            _kv("http.route", routes[i % len(routes)]),
-            _kv("http.response.status_code", 200 if i % 17 else 503),
-            _kv("url.path", f"/api/v1/users/{rnd.randint(1, 10**6)}"),
-            _kv("server.address", "frontend.prod.svc"),
-            _kv("network.peer.address", f"10.0.{rnd.randint(0, 255)}.{rnd.randint(0, 255)}"),
-            _kv("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64) bench/1.0"),
-            _kv("bench.index", i),
-        ])
+        span.attributes.extend(
+            [
+                _kv("http.request.method", "GET"),
+                _kv("http.route", routes[i % len(routes)]),
+                _kv("http.response.status_code", 200 if i % 17 else 503),
+                _kv("url.path", f"/api/v1/users/{rnd.randint(1, 10**6)}"),
+                _kv("server.address", "frontend.prod.svc"),
+                _kv("network.peer.address", f"10.0.{rnd.randint(0, 255)}.{rnd.randint(0, 255)}"),
+                _kv("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64) bench/1.0"),
+                _kv("bench.index", i),
+            ]
+        )
         span.status.code = Status.STATUS_CODE_OK
         ss.spans.append(span)
     body = ss.SerializeToString()
@@ -79,14 +81,16 @@ def scope_block(spans: int = SPANS_PER_REQUEST, seed: int = 1) -> bytes:
 
 def resource_bytes(seq: int) -> bytes:
     res = Resource()
-    res.attributes.extend([
-        _kv("service.name", "checkout"),
-        _kv("service.version", "2.3.1"),
-        _kv("host.name", "bench-host-01"),
-        _kv("telemetry.sdk.name", "opentelemetry"),
-        _kv("telemetry.sdk.language", "python"),
-        _kv(SEQ_KEY, seq),
-    ])
+    res.attributes.extend(
+        [
+            _kv("service.name", "checkout"),
+            _kv("service.version", "2.3.1"),
+            _kv("host.name", "bench-host-01"),
+            _kv("telemetry.sdk.name", "opentelemetry"),
+            _kv("telemetry.sdk.language", "python"),
+            _kv(SEQ_KEY, seq),
+        ]
+    )
     body = res.SerializeToString()
     return b"\x0a" + _varint(len(body)) + body  # ResourceSpans.resource = 1
 

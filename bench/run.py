@@ -42,6 +42,7 @@ TMP = Path(tempfile.mkdtemp(prefix="pyotelcol-bench-"))
 
 # -- /proc -----------------------------------------------------------------------------------------
 
+
 def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -81,6 +82,7 @@ class RssSampler(threading.Thread):
 
 # -- processes -------------------------------------------------------------------------------------
 
+
 def wait_port(port: int, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -110,8 +112,16 @@ class Servers:
     def __init__(self, mode: str, grpc_port: int, http_port: int, max_rate: float = 0.0) -> None:
         self.status_path = TMP / f"{mode}-{time.monotonic_ns()}.json"
         script = "sinks.py" if mode == "sink" else "ceiling.py"
-        cmd = [PY, script, "--grpc-port", str(grpc_port), "--http-port", str(http_port),
-               "--status", str(self.status_path)]
+        cmd = [
+            PY,
+            script,
+            "--grpc-port",
+            str(grpc_port),
+            "--http-port",
+            str(http_port),
+            "--status",
+            str(self.status_path),
+        ]
         if mode == "sink":
             cmd[2:2] = ["--mode", "sink"]
         if max_rate:
@@ -159,8 +169,12 @@ class Collector:
         for port in (RECV_GRPC, RECV_HTTP):
             wait_free(port)
         self.log = open(TMP / f"{name}.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen([PY, "-m", "pyotelcol", "--config", str(self.config_path)],
-                                     cwd=HERE, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [PY, "-m", "pyotelcol", "--config", str(self.config_path)],
+            cwd=HERE,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         wait_port(RECV_GRPC, proc=self.proc)
         wait_port(RECV_HTTP, proc=self.proc)
 
@@ -179,12 +193,33 @@ class Collector:
         return rc
 
 
-def loadgen(proto: str, port: int, requests: int, *, concurrency: int = 4, gzip: bool = False,
-            json_body: bool = False, duration: float = 0.0, rate: float = 0.0,
-            timeout: float = 300.0) -> dict[str, Any]:
+def loadgen(
+    proto: str,
+    port: int,
+    requests: int,
+    *,
+    concurrency: int = 4,
+    gzip: bool = False,
+    json_body: bool = False,
+    duration: float = 0.0,
+    rate: float = 0.0,
+    timeout: float = 300.0,
+) -> dict[str, Any]:
     out = TMP / f"loadgen-{time.monotonic_ns()}.json"
-    cmd = [PY, "loadgen.py", "--proto", proto, "--port", str(port), "--requests", str(requests),
-           "--concurrency", str(concurrency), "--out", str(out)]
+    cmd = [
+        PY,
+        "loadgen.py",
+        "--proto",
+        proto,
+        "--port",
+        str(port),
+        "--requests",
+        str(requests),
+        "--concurrency",
+        str(concurrency),
+        "--out",
+        str(out),
+    ]
     if gzip:
         cmd.append("--gzip")
     if json_body:
@@ -199,12 +234,15 @@ def loadgen(proto: str, port: int, requests: int, *, concurrency: int = 4, gzip:
 
 # -- measurements ----------------------------------------------------------------------------------
 
+
 def latencies(sent: dict[str, float], recv: dict[str, float]) -> dict[str, float | None]:
     values = sorted(recv[k] - t for k, t in sent.items() if k in recv)
     if not values:
         return {"p50_ms": None, "p99_ms": None}
+
     def pct(p: float) -> float:
         return values[min(len(values) - 1, int(p * len(values)))] * 1000
+
     return {"p50_ms": round(pct(0.50), 2), "p99_ms": round(pct(0.99), 2)}
 
 
@@ -219,15 +257,18 @@ def ceiling(sc: Scenario, requests: int) -> dict[str, Any]:
     port = RECV_GRPC if sc.proto == "grpc" else RECV_HTTP
     try:
         # The bare server is fast: give it enough requests for a stable rate.
-        lg = loadgen(sc.proto, port, max(requests, 300), concurrency=sc.concurrency, gzip=sc.gzip,
-                     json_body=sc.json)
+        lg = loadgen(sc.proto, port, max(requests, 300), concurrency=sc.concurrency, gzip=sc.gzip, json_body=sc.json)
         st = servers.wait_spans(lg["spans_accepted"], 30)
     finally:
         final = servers.stop()
     spans = st.get("spans", 0)
     elapsed = max(st.get("t_last", 0) - lg["t_first"], 1e-9)
-    result = {"spans": spans, "spans_per_s": spans / elapsed, "server_cpu_s": final["cpu_s"],
-              "ok": lg["failures"] == 0 and spans == lg["spans_accepted"]}
+    result = {
+        "spans": spans,
+        "spans_per_s": spans / elapsed,
+        "server_cpu_s": final["cpu_s"],
+        "ok": lg["failures"] == 0 and spans == lg["spans_accepted"],
+    }
     _CEILINGS[key] = result
     return result
 
@@ -253,16 +294,37 @@ def throughput(sc: Scenario, requests: int, measured: dict[str, dict[str, Any]])
         idle = mem_mb(col.pid)["VmRSS"]
         profiler = None
         if os.environ.get("BENCH_PYSPY"):  # py-spy record of the collector, collapsed stacks
-            profiler = subprocess.Popen(["py-spy", "record", "-p", str(col.pid), "-f", "raw", "-r", "250",
-                                         "-o", f"{os.environ['BENCH_PYSPY']}.{sc.name}.txt"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            profiler = subprocess.Popen(
+                [
+                    "py-spy",
+                    "record",
+                    "-p",
+                    str(col.pid),
+                    "-f",
+                    "raw",
+                    "-r",
+                    "250",
+                    "-o",
+                    f"{os.environ['BENCH_PYSPY']}.{sc.name}.txt",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(0.5)
         sampler = RssSampler(col.pid)
         sampler.start()
         cpu0 = cpu_seconds(col.pid)
         port = RECV_GRPC if sc.proto == "grpc" else RECV_HTTP
-        lg = loadgen(sc.proto, port, requests, concurrency=concurrency, gzip=sc.gzip, json_body=sc.json,
-                     duration=duration, rate=rate)
+        lg = loadgen(
+            sc.proto,
+            port,
+            requests,
+            concurrency=concurrency,
+            gzip=sc.gzip,
+            json_body=sc.json,
+            duration=duration,
+            rate=rate,
+        )
         expected = lg["spans_accepted"] * sc.sinks
         st = sinks.wait_spans(expected, 120 if sc.kind == "limiter" else 60)
         cpu = cpu_seconds(col.pid) - cpu0
@@ -283,8 +345,10 @@ def throughput(sc: Scenario, requests: int, measured: dict[str, dict[str, Any]])
         elapsed = float("inf")
     problems = []
     if lg["failures"]:
-        problems.append(f"{lg['failures']} requests failed: {lg['errors']}"
-                        + (" (load generator gave up: time bound)" if lg.get("timed_out") else ""))
+        problems.append(
+            f"{lg['failures']} requests failed: {lg['errors']}"
+            + (" (load generator gave up: time bound)" if lg.get("timed_out") else "")
+        )
     if got != expected:
         problems.append(f"sink got {got} spans, expected {expected}")
     if final.get("dupes", 0) != (sc.sinks - 1) * lg["accepted"]:
@@ -316,9 +380,11 @@ def throughput(sc: Scenario, requests: int, measured: dict[str, dict[str, Any]])
             problems.append(f"RSS {peak_during:.0f} MB went over the {MEMORY_LIMIT_MIB} MiB limit")
     if sc.kind == "soak" and sampler is not None:
         t0 = sampler.samples[0][0] if sampler.samples else 0.0
+
         def window(a: float, b: float) -> float:
             vals = [v for t, v in sampler.samples if a <= t - t0 < b]
             return statistics.mean(vals) if vals else 0.0
+
         result["rss_10_20s_mb"] = round(window(10, 20), 1)
         result["rss_50_60s_mb"] = round(window(50, 60), 1)
         result["rss_growth_mb"] = round(window(50, 60) - window(10, 20), 1)
@@ -335,12 +401,18 @@ def idle(sc: Scenario, idle_wait: float) -> dict[str, Any]:
         cpu = cpu_seconds(col.pid)
     finally:
         rc = col.stop()
-    return {"description": sc.description, "idle_rss_mb": round(mem["VmRSS"], 1),
-            "peak_rss_mb": round(mem["VmHWM"], 1), "startup_cpu_s": round(cpu, 2), "ok": rc == 0,
-            "problems": [] if rc == 0 else [f"collector exited with {rc}"]}
+    return {
+        "description": sc.description,
+        "idle_rss_mb": round(mem["VmRSS"], 1),
+        "peak_rss_mb": round(mem["VmHWM"], 1),
+        "startup_cpu_s": round(cpu, 2),
+        "ok": rc == 0,
+        "problems": [] if rc == 0 else [f"collector exited with {rc}"],
+    }
 
 
 # -- report ----------------------------------------------------------------------------------------
+
 
 def fmt(value: Any, spec: str = ",.0f") -> str:
     if value is None:
@@ -351,18 +423,39 @@ def fmt(value: Any, spec: str = ",.0f") -> str:
 
 
 def table(results: dict[str, dict[str, Any]]) -> str:
-    head = ("scenario", "spans/s", "x ceiling", "spans/CPU-s", "CPU-s/M", "idle MB", "peak MB",
-            "p50 ms", "p99 ms", "ok")
+    head = (
+        "scenario",
+        "spans/s",
+        "x ceiling",
+        "spans/CPU-s",
+        "CPU-s/M",
+        "idle MB",
+        "peak MB",
+        "p50 ms",
+        "p99 ms",
+        "ok",
+    )
     rows = [head]
     for name, r in results.items():
-        rows.append((
-            name, fmt(r.get("spans_per_s")), fmt(r.get("ratio_to_ceiling"), ".2f"), fmt(r.get("spans_per_cpu_s")),
-            fmt(r.get("cpu_s_per_million"), ".2f"), fmt(r.get("idle_rss_mb"), ".1f"), fmt(r.get("peak_rss_mb"), ".1f"),
-            fmt(r.get("p50_ms"), ".1f"), fmt(r.get("p99_ms"), ".1f"), "yes" if r.get("ok") else "NO",
-        ))
+        rows.append(
+            (
+                name,
+                fmt(r.get("spans_per_s")),
+                fmt(r.get("ratio_to_ceiling"), ".2f"),
+                fmt(r.get("spans_per_cpu_s")),
+                fmt(r.get("cpu_s_per_million"), ".2f"),
+                fmt(r.get("idle_rss_mb"), ".1f"),
+                fmt(r.get("peak_rss_mb"), ".1f"),
+                fmt(r.get("p50_ms"), ".1f"),
+                fmt(r.get("p99_ms"), ".1f"),
+                "yes" if r.get("ok") else "NO",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
-             for row in rows]
+    lines = [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+        for row in rows
+    ]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
 
@@ -376,8 +469,12 @@ def main() -> int:
     p.add_argument("--keep", action="store_true", help="keep the temp dir (configs, collector logs)")
     args = p.parse_args()
     requests = args.requests or (60 if args.quick else 400)
-    chosen = [s for s in SCENARIOS if (not args.scenario or s.name in args.scenario)
-              and not (args.quick and s.full_only and s.name not in args.scenario)]
+    chosen = [
+        s
+        for s in SCENARIOS
+        if (not args.scenario or s.name in args.scenario)
+        and not (args.quick and s.full_only and s.name not in args.scenario)
+    ]
     unknown = set(args.scenario) - {s.name for s in SCENARIOS}
     if unknown:
         p.error(f"unknown scenario(s): {', '.join(sorted(unknown))}; known: {', '.join(s.name for s in SCENARIOS)}")
@@ -402,8 +499,12 @@ def main() -> int:
         for prob in r.get("problems", []):
             print(f"   FAILED: {prob}", flush=True)
     for key, c in ceilings.items():
-        results[f"ceiling[{key}]"] = {"description": "bare server, receive and discard",
-                                      "spans_per_s": c["spans_per_s"], "ratio_to_ceiling": 1.0, "ok": c["ok"]}
+        results[f"ceiling[{key}]"] = {
+            "description": "bare server, receive and discard",
+            "spans_per_s": c["spans_per_s"],
+            "ratio_to_ceiling": 1.0,
+            "ok": c["ok"],
+        }
     print()
     print(table(results))
     report = {

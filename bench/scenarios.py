@@ -66,9 +66,12 @@ def _config(processors: str, exporters: list[str], pipeline_processors: list[str
         names.append(("otlp_grpc" if kind == "grpc" else "otlphttp") + suffix)
     return (
         _RECEIVERS
-        + "\nprocessors:\n" + processors
-        + "\nexporters:" + "".join(blocks)
-        + "\nservice:" + _TELEMETRY
+        + "\nprocessors:\n"
+        + processors
+        + "\nexporters:"
+        + "".join(blocks)
+        + "\nservice:"
+        + _TELEMETRY
         + "  pipelines:\n    traces:\n      receivers: [otlp]\n"
         + f"      processors: [{', '.join(pipeline_processors)}]\n"
         + f"      exporters: [{', '.join(names)}]\n"
@@ -86,7 +89,8 @@ _LIMITER = f"""  memory_limiter:
 
 IDLE_CONFIG = (
     _RECEIVERS
-    + "\nprocessors:\n  batch:\n\nexporters:\n  debug:\n    verbosity: basic\n\nservice:" + _TELEMETRY
+    + "\nprocessors:\n  batch:\n\nexporters:\n  debug:\n    verbosity: basic\n\nservice:"
+    + _TELEMETRY
     + "  pipelines:\n    traces:\n      receivers: [otlp]\n      processors: [batch]\n      exporters: [debug]\n"
     + "    metrics:\n      receivers: [otlp]\n      processors: [batch]\n      exporters: [debug]\n"
     + "    logs:\n      receivers: [otlp]\n      processors: [batch]\n      exporters: [debug]\n"
@@ -113,19 +117,42 @@ class Scenario:
 
 
 SCENARIOS = [
-    Scenario("grpc_batch_grpc", "OTLP/gRPC -> batch -> OTLP/gRPC sink", "grpc",
-             _config(_BATCH, ["grpc"], ["batch"])),
-    Scenario("http_batch_http", "OTLP/HTTP protobuf -> batch -> otlphttp sink", "http",
-             _config(_BATCH, ["http"], ["batch"])),
-    Scenario("http_gzip", "OTLP/HTTP protobuf+gzip -> batch -> otlphttp (gzip) sink", "http",
-             _config(_BATCH, ["http::gzip"], ["batch"]), gzip=True),
-    Scenario("http_json", "OTLP/HTTP JSON -> batch -> otlphttp sink", "http",
-             _config(_BATCH, ["http"], ["batch"]), json=True),
-    Scenario("fanout", "OTLP/gRPC -> batch -> OTLP/gRPC + otlphttp sinks", "grpc",
-             _config(_BATCH, ["grpc", "http"], ["batch"]), sinks=2),
-    Scenario("memory_limiter", "OTLP/gRPC -> memory_limiter -> batch -> OTLP/gRPC sink at half speed, 2x load",
-             "grpc", _config(_LIMITER, ["grpc"], ["memory_limiter", "batch"]), concurrency=8, kind="limiter"),
-    Scenario("soak", "OTLP/gRPC -> batch -> OTLP/gRPC, 60 s at ~60% of the measured rate (RSS flat?)", "grpc",
-             _config(_BATCH, ["grpc"], ["batch"]), kind="soak", full_only=True),
+    Scenario("grpc_batch_grpc", "OTLP/gRPC -> batch -> OTLP/gRPC sink", "grpc", _config(_BATCH, ["grpc"], ["batch"])),
+    Scenario(
+        "http_batch_http", "OTLP/HTTP protobuf -> batch -> otlphttp sink", "http", _config(_BATCH, ["http"], ["batch"])
+    ),
+    Scenario(
+        "http_gzip",
+        "OTLP/HTTP protobuf+gzip -> batch -> otlphttp (gzip) sink",
+        "http",
+        _config(_BATCH, ["http::gzip"], ["batch"]),
+        gzip=True,
+    ),
+    Scenario(
+        "http_json", "OTLP/HTTP JSON -> batch -> otlphttp sink", "http", _config(_BATCH, ["http"], ["batch"]), json=True
+    ),
+    Scenario(
+        "fanout",
+        "OTLP/gRPC -> batch -> OTLP/gRPC + otlphttp sinks",
+        "grpc",
+        _config(_BATCH, ["grpc", "http"], ["batch"]),
+        sinks=2,
+    ),
+    Scenario(
+        "memory_limiter",
+        "OTLP/gRPC -> memory_limiter -> batch -> OTLP/gRPC sink at half speed, 2x load",
+        "grpc",
+        _config(_LIMITER, ["grpc"], ["memory_limiter", "batch"]),
+        concurrency=8,
+        kind="limiter",
+    ),
+    Scenario(
+        "soak",
+        "OTLP/gRPC -> batch -> OTLP/gRPC, 60 s at ~60% of the measured rate (RSS flat?)",
+        "grpc",
+        _config(_BATCH, ["grpc"], ["batch"]),
+        kind="soak",
+        full_only=True,
+    ),
     Scenario("idle", "default distribution, OTLP -> batch -> debug, idle RSS", "grpc", IDLE_CONFIG, kind="idle"),
 ]

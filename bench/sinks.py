@@ -72,8 +72,14 @@ class State:
         self.t_last = time.monotonic()
 
     def status(self) -> dict[str, object]:
-        return {"requests": self.requests, "spans": self.spans, "bytes": self.bytes,
-                "t_first": self.t_first, "t_last": self.t_last, "dupes": self.dupes}
+        return {
+            "requests": self.requests,
+            "spans": self.spans,
+            "bytes": self.bytes,
+            "t_first": self.t_first,
+            "t_last": self.t_last,
+            "dupes": self.dupes,
+        }
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -83,8 +89,7 @@ async def serve(args: argparse.Namespace) -> None:
         await state.take(request)
         return _OK
 
-    server = grpc.aio.server(options=[("grpc.max_receive_message_length", 256 << 20),
-                                      ("grpc.so_reuseport", 0)])
+    server = grpc.aio.server(options=[("grpc.max_receive_message_length", 256 << 20), ("grpc.so_reuseport", 0)])
     handler = grpc.unary_unary_rpc_method_handler(export)
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(_TRACE_SERVICE, {"Export": handler}),))
     server.add_insecure_port(f"127.0.0.1:{args.grpc_port}")
@@ -123,8 +128,7 @@ async def serve(args: argparse.Namespace) -> None:
         write(args.status, {**state.status(), "ready": True})
     await server.stop(0.5)
     await runner.cleanup()
-    final = {**state.status(), "ready": True, "done": True,
-             "recv_at": {str(k): v for k, v in state.recv_at.items()}}
+    final = {**state.status(), "ready": True, "done": True, "recv_at": {str(k): v for k, v in state.recv_at.items()}}
     write(args.status, final)
 
 

@@ -60,15 +60,30 @@ def run(workers: int, requests: int, concurrency: int, tmp: Path) -> float:
     cfg = tmp / "c.yaml"
     cfg.write_text(CONFIG)
     args = ["--workers", str(workers)] if workers else []
-    col = subprocess.Popen([sys.executable, "-m", "pyotelcol", "--config", str(cfg), *args],
-                           stderr=subprocess.DEVNULL)
+    col = subprocess.Popen([sys.executable, "-m", "pyotelcol", "--config", str(cfg), *args], stderr=subprocess.DEVNULL)
     try:
         wait_port(HTTP_PORT)
         time.sleep(1.0 if workers else 0.2)  # every worker listening
         out = tmp / f"load{workers}.json"
-        subprocess.run([sys.executable, str(BENCH / "loadgen.py"), "--proto", "http", "--port", str(HTTP_PORT),
-                        "--requests", str(requests), "--concurrency", str(concurrency), "--out", str(out)],
-                       check=True, cwd=BENCH, env={**os.environ, "PYTHONPATH": str(BENCH)})
+        subprocess.run(
+            [
+                sys.executable,
+                str(BENCH / "loadgen.py"),
+                "--proto",
+                "http",
+                "--port",
+                str(HTTP_PORT),
+                "--requests",
+                str(requests),
+                "--concurrency",
+                str(concurrency),
+                "--out",
+                str(out),
+            ],
+            check=True,
+            cwd=BENCH,
+            env={**os.environ, "PYTHONPATH": str(BENCH)},
+        )
         report = json.loads(out.read_text())
         seconds = float(report["t_last"]) - float(report["t_first"])
         return requests * 512 / seconds

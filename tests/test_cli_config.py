@@ -54,11 +54,26 @@ INVALID = [
             "'protocols.grpc' has invalid keys: endpont",
         ],
     ),
-    (BASE.replace("  debug:\n", "  debug:\n  logging:\n"), ["error decoding 'exporters': the logging exporter has been deprecated, use the debug exporter instead"]),
-    (BASE.replace("  debug:\n", "  debug:\n  jaeger:\n"), ['error decoding \'exporters\': unknown type: "jaeger" for id: "jaeger" (valid values: [']),
-    (BASE.replace("processors: [batch]", "processors: [batch/2]"), ['service::pipelines::traces: references processor "batch/2" which is not configured']),
-    (BASE.replace("exporters: [debug]}", "exporters: []}"), ["service::pipelines::traces: must have at least one exporter"]),
-    (BASE.replace("  batch:\n", "  batch:\n    timeout: 5x\n"), ["'timeout' time: unknown unit \"x\" in duration \"5x\""]),
+    (
+        BASE.replace("  debug:\n", "  debug:\n  logging:\n"),
+        ["error decoding 'exporters': the logging exporter has been deprecated, use the debug exporter instead"],
+    ),
+    (
+        BASE.replace("  debug:\n", "  debug:\n  jaeger:\n"),
+        ['error decoding \'exporters\': unknown type: "jaeger" for id: "jaeger" (valid values: ['],
+    ),
+    (
+        BASE.replace("processors: [batch]", "processors: [batch/2]"),
+        ['service::pipelines::traces: references processor "batch/2" which is not configured'],
+    ),
+    (
+        BASE.replace("exporters: [debug]}", "exporters: []}"),
+        ["service::pipelines::traces: must have at least one exporter"],
+    ),
+    (
+        BASE.replace("  batch:\n", "  batch:\n    timeout: 5x\n"),
+        ['\'timeout\' time: unknown unit "x" in duration "5x"'],
+    ),
     (
         BASE.replace("  batch:\n", '  batch:\n    send_batch_size: "100"\n'),
         ["'send_batch_size' expected type 'int', got unconvertible type 'string'"],
@@ -73,12 +88,18 @@ INVALID = [
     ),
     (BASE.replace("    protocols:\n", "    protocols:\n      htttp:\n"), ["'protocols' has invalid keys: htttp"]),
     (BASE + "  extensions: [zpages]\n", ['service::extensions: references extension "zpages" which is not configured']),
-    (BASE.split("service:")[0] + "service:\n  pipelines: {}\n", ["service::pipelines: service must have at least one pipeline"]),
+    (
+        BASE.split("service:")[0] + "service:\n  pipelines: {}\n",
+        ["service::pipelines: service must have at least one pipeline"],
+    ),
     (BASE.replace("  debug:\n", "  debug/a b:\n"), ['in "a b" id: invalid character(s) in name "a b"']),
     (BASE + "  telemetry:\n    foo: 1\n", ["'service.telemetry' has invalid keys: foo"]),
     (BASE + "extra: 1\n", ["has invalid keys: extra"]),
     (BASE.replace("traces:", "trace:"), ['in "trace" id: unknown pipeline signal: "trace"']),
-    (BASE.replace("  debug:\n", "  debug:\n    verbosity: none\n"), ['exporters::debug: verbosity level "None" is not supported']),
+    (
+        BASE.replace("  debug:\n", "  debug:\n    verbosity: none\n"),
+        ['exporters::debug: verbosity level "None" is not supported'],
+    ),
     (
         BASE.replace("processors: [batch]", "processors: [batch, batch]"),
         ['service::pipelines::traces: references processor "batch" multiple times'],
@@ -86,7 +107,9 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("config", "fragments"), INVALID, ids=[f[0] if len(f[0]) < 60 else f[0][:60] for _, f in INVALID])
+@pytest.mark.parametrize(
+    ("config", "fragments"), INVALID, ids=[f[0] if len(f[0]) < 60 else f[0][:60] for _, f in INVALID]
+)
 def test_invalid_configs(tmp_path: Path, capsys: pytest.CaptureFixture[str], config: str, fragments: list[str]) -> None:
     path = write(tmp_path, config)
     code, _, err = run(capsys, "validate", "--config", path)
@@ -150,7 +173,14 @@ def test_print_initial_config_expands_and_merges(
     )
     override = write(tmp_path, "service:\n  pipelines:\n    traces:\n      exporters: [nop]\n", "override.yaml")
     code, out, err = run(
-        capsys, "print-initial-config", "--config", base, "--config", f"file:{override}", "--set", "processors.batch.send_batch_max_size=9000"
+        capsys,
+        "print-initial-config",
+        "--config",
+        base,
+        "--config",
+        f"file:{override}",
+        "--set",
+        "processors.batch.send_batch_max_size=9000",
     )
     assert code == 0, err
     printed = yaml.safe_load(out)
@@ -166,7 +196,10 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0
     doc = yaml.safe_load(out)
     assert list(doc) == ["buildinfo", "receivers", "processors", "exporters", "connectors", "extensions", "providers"]
-    names = {kind: sorted(c["name"] for c in doc[kind]) for kind in ("receivers", "processors", "exporters", "connectors", "extensions")}
+    names = {
+        kind: sorted(c["name"] for c in doc[kind])
+        for kind in ("receivers", "processors", "exporters", "connectors", "extensions")
+    }
     assert names == {
         "receivers": ["nop", "otlp"],
         "processors": ["batch", "memory_limiter"],

@@ -50,8 +50,11 @@ def _factories() -> Factories:
     factories.add(bearertokenauth())
     factories.add(basicauth())
     nop = nop_exporter()
-    factories.add(ExporterFactory("headerish", _HeaderExporterConfig, create=nop.create,
-                                  stability=all_signals(StabilityLevel.BETA)))
+    factories.add(
+        ExporterFactory(
+            "headerish", _HeaderExporterConfig, create=nop.create, stability=all_signals(StabilityLevel.BETA)
+        )
+    )
     return factories
 
 
@@ -96,8 +99,9 @@ def _print(tmp_path: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> t
     return code, out, err
 
 
-def test_redacted_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_redacted_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_REDACT_TOKEN", "env-token-aa91")
     code, out, err = _print(tmp_path, capsys)
     assert (code, err) == (0, "")
@@ -126,8 +130,9 @@ def test_redacted_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert code == 0 and not any(secret in out for secret in SECRETS)
 
 
-def test_unredacted_shows_values(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unredacted_shows_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_REDACT_TOKEN", "env-token-aa91")
     code, out, err = _print(tmp_path, capsys, "--mode", "unredacted")
     assert (code, err) == (0, "")
@@ -139,8 +144,9 @@ def test_unredacted_shows_values(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert doc["receivers"]["otlp"]["protocols"]["grpc"]["tls"]["key_pem"] == KEY_PEM
 
 
-def test_invalid_config_prints_no_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_config_prints_no_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_REDACT_TOKEN", "env-token-aa91")
     path = tmp_path / "bad.yaml"
     path.write_text(textwrap.dedent(CONFIG).replace("    scheme: Token\n", "    scheme: Token\n    tokens: [a]\n"))

@@ -186,4 +186,3 @@ def _handlers(logger: logging.Logger | logging.LoggerAdapter[logging.Logger]) ->
         found.extend(base.handlers)
         base = base.parent if base.propagate else None
     return found
-

@@ -113,9 +113,7 @@ class FileWriter:
             try:
                 await asyncio.to_thread(self._write_sync, chunks)
             except OSError as exc:
-                self._logger.error(
-                    "Failed to write to file", extra={"fields": {"path": self.path, "error": str(exc)}}
-                )
+                self._logger.error("Failed to write to file", extra={"fields": {"path": self.path, "error": str(exc)}})
 
     # -- worker-thread side -----------------------------------------------------------------
     def _open_sync(self) -> None:

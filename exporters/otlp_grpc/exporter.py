@@ -308,9 +308,7 @@ class GrpcExporter:
             )
 
 
-def merge_metadata(
-    base: list[tuple[str, str | bytes]], extra: Mapping[str, str]
-) -> list[tuple[str, str | bytes]]:
+def merge_metadata(base: list[tuple[str, str | bytes]], extra: Mapping[str, str]) -> list[tuple[str, str | bytes]]:
     """Configured metadata plus an authenticator's; the authenticator wins on equal keys."""
     if not extra:
         return base

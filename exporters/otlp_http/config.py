@@ -43,8 +43,13 @@ class Config(ClientConfig):
             super().validate()
         except ValueError as exc:
             errors.append(str(exc))
-        if not (self.endpoint or self.traces_endpoint or self.metrics_endpoint or self.logs_endpoint
-                or self.profiles_endpoint):
+        if not (
+            self.endpoint
+            or self.traces_endpoint
+            or self.metrics_endpoint
+            or self.logs_endpoint
+            or self.profiles_endpoint
+        ):
             errors.append("at least one endpoint must be specified")
         if errors:
             raise ValueError("\n".join(errors))

@@ -117,12 +117,41 @@ class Md5CryptEntry:
 
 # -- SHA-crypt ($5$ SHA-256, $6$ SHA-512; Ulrich Drepper's specification) -------------------------
 
-_SHA256_ORDER = ((0, 10, 20), (21, 1, 11), (12, 22, 2), (3, 13, 23), (24, 4, 14),
-                 (15, 25, 5), (6, 16, 26), (27, 7, 17), (18, 28, 8), (9, 19, 29))
-_SHA512_ORDER = ((0, 21, 42), (22, 43, 1), (44, 2, 23), (3, 24, 45), (25, 46, 4), (47, 5, 26),
-                 (6, 27, 48), (28, 49, 7), (50, 8, 29), (9, 30, 51), (31, 52, 10), (53, 11, 32),
-                 (12, 33, 54), (34, 55, 13), (56, 14, 35), (15, 36, 57), (37, 58, 16), (59, 17, 38),
-                 (18, 39, 60), (40, 61, 19), (62, 20, 41))
+_SHA256_ORDER = (
+    (0, 10, 20),
+    (21, 1, 11),
+    (12, 22, 2),
+    (3, 13, 23),
+    (24, 4, 14),
+    (15, 25, 5),
+    (6, 16, 26),
+    (27, 7, 17),
+    (18, 28, 8),
+    (9, 19, 29),
+)
+_SHA512_ORDER = (
+    (0, 21, 42),
+    (22, 43, 1),
+    (44, 2, 23),
+    (3, 24, 45),
+    (25, 46, 4),
+    (47, 5, 26),
+    (6, 27, 48),
+    (28, 49, 7),
+    (50, 8, 29),
+    (9, 30, 51),
+    (31, 52, 10),
+    (53, 11, 32),
+    (12, 33, 54),
+    (34, 55, 13),
+    (56, 14, 35),
+    (15, 36, 57),
+    (37, 58, 16),
+    (59, 17, 38),
+    (18, 39, 60),
+    (40, 61, 19),
+    (62, 20, 41),
+)
 ROUNDS_DEFAULT = 5000
 _ROUNDS_MIN, _ROUNDS_MAX = 1000, 999_999_999
 
@@ -224,7 +253,7 @@ def parse_entry(encoded: str) -> Entry:
     """The matcher for one ``user:<encoded>`` line's password part (Go's parser order)."""
     if encoded.startswith(("$apr1$", "$1$")):
         magic = "$apr1$" if encoded.startswith("$apr1$") else "$1$"
-        salt, sep, hashed = encoded[len(magic):].partition("$")
+        salt, sep, hashed = encoded[len(magic) :].partition("$")
         if not sep:
             raise ParseError("malformed md5 entry")
         return Md5CryptEntry(magic.encode(), salt.encode(), hashed.encode())

@@ -32,9 +32,7 @@ class ClientAuthSettings:
 
 @dataclass
 class Config:
-    htpasswd: OptionalSection[HtpasswdSettings] = field(
-        default_factory=lambda: OptionalSection.none(HtpasswdSettings)
-    )
+    htpasswd: OptionalSection[HtpasswdSettings] = field(default_factory=lambda: OptionalSection.none(HtpasswdSettings))
     client_auth: OptionalSection[ClientAuthSettings] = field(
         default_factory=lambda: OptionalSection.none(ClientAuthSettings)
     )

@@ -87,8 +87,9 @@ class BasicAuthServer:
             return False
         if not entry.slow:
             return entry.matches(password)
-        key = hmac.new(self._cache_key, username.encode("utf-8", "surrogateescape") + b"\0" + password,
-                       hashlib.sha256).digest()
+        key = hmac.new(
+            self._cache_key, username.encode("utf-8", "surrogateescape") + b"\0" + password, hashlib.sha256
+        ).digest()
         if self._verified.get(key) is entry:
             self._verified.move_to_end(key)
             return True
@@ -113,7 +114,7 @@ class BasicAuthServer:
             raise AuthError(NO_AUTH)
         if len(auth) < len(_PREFIX) or auth[: len(_PREFIX)].lower() != _PREFIX:
             raise AuthError(INVALID_PREFIX)
-        encoded = auth[len(_PREFIX):]
+        encoded = auth[len(_PREFIX) :]
         try:
             decoded = base64.b64decode(encoded.encode("ascii"), validate=True)
         except (UnicodeEncodeError, binascii.Error, ValueError):
@@ -168,14 +169,18 @@ class BasicAuthClient:
             try:
                 item.value = _Value._parse(item.path, data)
             except ValueError as exc:
-                self._logger.warning("failed to reload credentials file, keeping last value",
-                                     extra={"fields": {"file": item.path, "error": str(exc)}})
+                self._logger.warning(
+                    "failed to reload credentials file, keeping last value",
+                    extra={"fields": {"file": item.path, "error": str(exc)}},
+                )
                 return
             self._update()
 
         def failed(exc: OSError) -> None:
-            self._logger.warning("failed to reload credentials file, keeping last value",
-                                 extra={"fields": {"file": item.path, "error": os_error_text(item.path, exc)}})
+            self._logger.warning(
+                "failed to reload credentials file, keeping last value",
+                extra={"fields": {"file": item.path, "error": os_error_text(item.path, exc)}},
+            )
 
         return changed, failed
 

@@ -23,5 +23,6 @@ def _create(settings: Settings, cfg: Any) -> Component:
 
 
 def create_factory() -> ExtensionFactory:
-    return ExtensionFactory(TYPE, create_default_config, create=_create, stability=StabilityLevel.BETA,
-        worker_policy=WorkerPolicy.SINGLE)
+    return ExtensionFactory(
+        TYPE, create_default_config, create=_create, stability=StabilityLevel.BETA, worker_policy=WorkerPolicy.SINGLE
+    )

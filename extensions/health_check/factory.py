@@ -23,5 +23,10 @@ def _create(settings: Settings, cfg: Any) -> Component:
 
 
 def create_factory() -> ExtensionFactory:
-    return ExtensionFactory(TYPE, create_default_config, create=_create, stability=StabilityLevel.ALPHA,
-        worker_policy=WorkerPolicy.FIRST_WORKER)
+    return ExtensionFactory(
+        TYPE,
+        create_default_config,
+        create=_create,
+        stability=StabilityLevel.ALPHA,
+        worker_policy=WorkerPolicy.FIRST_WORKER,
+    )

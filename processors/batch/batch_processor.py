@@ -26,10 +26,50 @@ from pyotelcol.pdata import BY_SIGNAL, AnyData
 from .config import Config
 from .split import merge, take
 
-_SEND_SIZE_BUCKETS = (10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000,
-                      9000, 10000, 20000, 30000, 50000, 100000)
-_SEND_BYTES_BUCKETS = (128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288,
-                       1048576, 2097152, 4194304, 8388608, 16777216)
+_SEND_SIZE_BUCKETS = (
+    10,
+    25,
+    50,
+    75,
+    100,
+    250,
+    500,
+    750,
+    1000,
+    2000,
+    3000,
+    4000,
+    5000,
+    6000,
+    7000,
+    8000,
+    9000,
+    10000,
+    20000,
+    30000,
+    50000,
+    100000,
+)
+_SEND_BYTES_BUCKETS = (
+    128,
+    256,
+    512,
+    1024,
+    2048,
+    4096,
+    8192,
+    16384,
+    32768,
+    65536,
+    131072,
+    262144,
+    524288,
+    1048576,
+    2097152,
+    4194304,
+    8388608,
+    16777216,
+)
 
 _TRIGGER_SIZE = "size"
 _TRIGGER_TIMEOUT = "timeout"
@@ -55,22 +95,34 @@ class _Telemetry:
             return
         meter = settings.telemetry.meter
         self.send_size = meter.create_histogram(
-            "otelcol_processor_batch_batch_send_size", unit="{unit}", description="Number of units in the batch",
-            explicit_bucket_boundaries_advisory=_SEND_SIZE_BUCKETS)
+            "otelcol_processor_batch_batch_send_size",
+            unit="{unit}",
+            description="Number of units in the batch",
+            explicit_bucket_boundaries_advisory=_SEND_SIZE_BUCKETS,
+        )
         self.size_trigger = meter.create_counter(
-            "otelcol_processor_batch_batch_size_trigger_send", unit="{time}",
-            description="Number of times the batch was sent due to a size trigger")
+            "otelcol_processor_batch_batch_size_trigger_send",
+            unit="{time}",
+            description="Number of times the batch was sent due to a size trigger",
+        )
         self.timeout_trigger = meter.create_counter(
-            "otelcol_processor_batch_timeout_trigger_send", unit="{time}",
-            description="Number of times the batch was sent due to a timeout trigger")
+            "otelcol_processor_batch_timeout_trigger_send",
+            unit="{time}",
+            description="Number of times the batch was sent due to a timeout trigger",
+        )
         meter.create_observable_up_down_counter(
-            "otelcol_processor_batch_metadata_cardinality", callbacks=[self._observe], unit="{combination}",
-            description="Number of distinct metadata value combinations being processed")
+            "otelcol_processor_batch_metadata_cardinality",
+            callbacks=[self._observe],
+            unit="{combination}",
+            description="Number of distinct metadata value combinations being processed",
+        )
         if self.detailed:
             self.send_bytes = meter.create_histogram(
-                "otelcol_processor_batch_batch_send_size_bytes", unit="By",
+                "otelcol_processor_batch_batch_send_size_bytes",
+                unit="By",
                 description="Number of bytes in batch that was sent. Only available on detailed level.",
-                explicit_bucket_boundaries_advisory=_SEND_BYTES_BUCKETS)
+                explicit_bucket_boundaries_advisory=_SEND_BYTES_BUCKETS,
+            )
 
     def _observe(self, _options: CallbackOptions) -> Iterable[Observation]:
         if self.closed:
@@ -209,8 +261,10 @@ class _Shard:
         try:
             data, count = self._take()
         except Exception as err:  # a bug, not bad input: drop the buffer rather than wedge the batcher
-            proc.logger.error("Failed to build a batch, dropping buffered data",
-                              extra={"fields": {"error": str(err), "dropped_items": self.items}})
+            proc.logger.error(
+                "Failed to build a batch, dropping buffered data",
+                extra={"fields": {"error": str(err), "dropped_items": self.items}},
+            )
             self.pending.clear()
             self.items = 0
             return

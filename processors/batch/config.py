@@ -40,7 +40,9 @@ class Config:
         for key in self.metadata_keys:
             low = key.lower()
             if low in seen:
-                raise ValueError(f"duplicate entry in metadata_keys: {json.dumps(low, ensure_ascii=False)} (case-insensitive)")
+                raise ValueError(
+                    f"duplicate entry in metadata_keys: {json.dumps(low, ensure_ascii=False)} (case-insensitive)"
+                )
             seen.add(low)
         if self.timeout < timedelta(0):
             raise ValueError("timeout must be greater or equal to 0")

@@ -47,26 +47,35 @@ class Config:
             raise ValueError("'check_interval' must be greater than zero")
         if self.min_gc_interval_when_soft_limited < self.min_gc_interval_when_hard_limited:
             raise ValueError(
-                "'min_gc_interval_when_soft_limited' should be larger than 'min_gc_interval_when_hard_limited'")
+                "'min_gc_interval_when_soft_limited' should be larger than 'min_gc_interval_when_hard_limited'"
+            )
         max_soft, max_hard = self.max_gc_interval_when_soft_limited, self.max_gc_interval_when_hard_limited
         if max_soft < _ZERO:
             raise ValueError("'max_gc_interval_when_soft_limited' must be non-negative")
         if max_hard < _ZERO:
             raise ValueError("'max_gc_interval_when_hard_limited' must be non-negative")
         if _ZERO < max_soft < self.min_gc_interval_when_soft_limited:
-            raise ValueError("'max_gc_interval_when_soft_limited' must be greater than or equal to "
-                             "'min_gc_interval_when_soft_limited' (or 0 to disable)")
+            raise ValueError(
+                "'max_gc_interval_when_soft_limited' must be greater than or equal to "
+                "'min_gc_interval_when_soft_limited' (or 0 to disable)"
+            )
         if _ZERO < max_hard < self.min_gc_interval_when_hard_limited:
-            raise ValueError("'max_gc_interval_when_hard_limited' must be greater than or equal to "
-                             "'min_gc_interval_when_hard_limited' (or 0 to disable)")
+            raise ValueError(
+                "'max_gc_interval_when_hard_limited' must be greater than or equal to "
+                "'min_gc_interval_when_hard_limited' (or 0 to disable)"
+            )
         if max_soft > _ZERO and max_hard > _ZERO and max_soft < max_hard:
-            raise ValueError("'max_gc_interval_when_soft_limited' should be larger than or equal to "
-                             "'max_gc_interval_when_hard_limited' (when both are set)")
+            raise ValueError(
+                "'max_gc_interval_when_soft_limited' should be larger than or equal to "
+                "'max_gc_interval_when_hard_limited' (when both are set)"
+            )
         if self.limit_mib == 0 and self.limit_percentage == 0:
             raise ValueError("'limit_mib' or 'limit_percentage' must be greater than zero")
         if self.limit_percentage > 100 or self.spike_limit_percentage > 100:
-            raise ValueError("'limit_percentage' and 'spike_limit_percentage' must be greater than zero "
-                             "and less than or equal to hundred")
+            raise ValueError(
+                "'limit_percentage' and 'spike_limit_percentage' must be greater than zero "
+                "and less than or equal to hundred"
+            )
         if self.limit_mib > 0 and self.limit_mib <= self.spike_limit_mib:
             raise ValueError("'spike_limit_mib' must be smaller than 'limit_mib'")
         if self.limit_percentage > 0 and self.limit_percentage <= self.spike_limit_percentage:

@@ -64,7 +64,7 @@ def _cgroup_path(controller: str | None) -> str | None:
 def _candidates(root: str, mount_point: str, path: str) -> list[str]:
     rel = path
     if root != "/" and rel.startswith(root):
-        rel = rel[len(root):]
+        rel = rel[len(root) :]
     rel = rel.strip("/")
     dirs = []
     while True:

@@ -75,19 +75,33 @@ class MemoryLimiter(SharedComponent):
             try:
                 total = total_memory_fn()
             except Exception as exc:
-                raise LimiterError(
-                    f"failed to get total memory, use fixed memory settings (limit_mib): {exc}") from exc
-            self.logger.info("Using percentage memory limiter", extra={"fields": {
-                "total_memory_mib": total // MIB, "limit_percentage": cfg.limit_percentage,
-                "spike_limit_percentage": cfg.spike_limit_percentage}})
+                raise LimiterError(f"failed to get total memory, use fixed memory settings (limit_mib): {exc}") from exc
+            self.logger.info(
+                "Using percentage memory limiter",
+                extra={
+                    "fields": {
+                        "total_memory_mib": total // MIB,
+                        "limit_percentage": cfg.limit_percentage,
+                        "spike_limit_percentage": cfg.spike_limit_percentage,
+                    }
+                },
+            )
             hard = cfg.limit_percentage * total // 100
             spike = cfg.spike_limit_percentage * total // 100
         if spike == 0:
             spike = hard // 5  # unspecified spike: 20% of the limit
         self.hard_limit = hard
         self.soft_limit = hard - spike
-        self.logger.info("Memory limiter configured", extra={"fields": {
-            "limit_mib": hard // MIB, "spike_limit_mib": spike // MIB, "check_interval": str(cfg.check_interval)}})
+        self.logger.info(
+            "Memory limiter configured",
+            extra={
+                "fields": {
+                    "limit_mib": hard // MIB,
+                    "spike_limit_mib": spike // MIB,
+                    "check_interval": str(cfg.check_interval),
+                }
+            },
+        )
 
         self.min_gc_soft = cfg.min_gc_interval_when_soft_limited.total_seconds()
         self.min_gc_hard = cfg.min_gc_interval_when_hard_limited.total_seconds()
@@ -107,16 +121,20 @@ class MemoryLimiter(SharedComponent):
         self.attrs = {"processor": str(settings.id)}
         self.accepted = {
             sig: meter.create_counter(
-                f"otelcol_processor_memory_limiter_accepted_{word}", unit=_UNIT[sig],
+                f"otelcol_processor_memory_limiter_accepted_{word}",
+                unit=_UNIT[sig],
                 description=f"Number of {word.replace('_', ' ')} successfully pushed into the next component "
-                            "in the pipeline.")
+                "in the pipeline.",
+            )
             for sig, word in _ITEM.items()
         }
         self.refused = {
             sig: meter.create_counter(
-                f"otelcol_processor_memory_limiter_refused_{word}", unit=_UNIT[sig],
+                f"otelcol_processor_memory_limiter_refused_{word}",
+                unit=_UNIT[sig],
                 description=f"Number of {word.replace('_', ' ')} that were rejected by the next component "
-                            "in the pipeline.")
+                "in the pipeline.",
+            )
             for sig, word in _ITEM.items()
         }
 
@@ -176,8 +194,10 @@ class MemoryLimiter(SharedComponent):
             self._cur_gc_hard = self._next_backoff(self._cur_gc_hard, self.min_gc_hard, self.max_gc_hard)
             self.logger.warning(
                 "Forced GC did not reclaim enough memory. Will back off GC frequency to preserve CPU for recovery.",
-                extra=self._fields(usage, next_soft_gc_interval=f"{self._cur_gc_soft}s",
-                                   next_hard_gc_interval=f"{self._cur_gc_hard}s"))
+                extra=self._fields(
+                    usage, next_soft_gc_interval=f"{self._cur_gc_soft}s", next_hard_gc_interval=f"{self._cur_gc_hard}s"
+                ),
+            )
         return above_soft
 
     def _gc(self) -> int:
@@ -194,8 +214,9 @@ class MemoryLimiter(SharedComponent):
         above_soft = self._above_soft_with_backoff(usage, False)
         if not above_soft:
             if self.must_refuse:
-                self.logger.info("Memory usage back within limits. Resuming normal operation.",
-                                 extra=self._fields(usage))
+                self.logger.info(
+                    "Memory usage back within limits. Resuming normal operation.", extra=self._fields(usage)
+                )
                 self._report(Status.OK, None)
             self.must_refuse = False
             return
@@ -230,9 +251,13 @@ class MemoryLimiterProcessor:
         self._attrs = limiter.attrs
         meter = settings.telemetry.meter
         self._incoming = meter.create_counter(
-            "otelcol_processor_incoming_items", unit="{items}", description="Number of items passed to the processor.")
+            "otelcol_processor_incoming_items", unit="{items}", description="Number of items passed to the processor."
+        )
         self._outgoing = meter.create_counter(
-            "otelcol_processor_outgoing_items", unit="{items}", description="Number of items emitted from the processor.")
+            "otelcol_processor_outgoing_items",
+            unit="{items}",
+            description="Number of items emitted from the processor.",
+        )
         self._io_attrs = {"processor": str(settings.id), "otel.signal": signal.value}
         self._started = False
         self._stopped = False

@@ -138,7 +138,7 @@ def check_worker_policies(cfg: Config) -> None:
             continue
         policy = comp.factory.worker_policy
         if policy is WorkerPolicy.SINGLE or (policy is WorkerPolicy.FIRST_WORKER and kind is not Kind.EXTENSION):
-            text = f'{kind.plural}::{cid}'
+            text = f"{kind.plural}::{cid}"
             if text not in refused:
                 refused.append(text)
     if refused:
@@ -348,8 +348,9 @@ class Supervisor:
                 await self._stop_all(signal.SIGTERM)
                 return 1, f"failed to start telemetry: {exc}"
             watchers = [asyncio.ensure_future(self._watch(w)) for w in self.workers]
-            self.log.info("Everything is ready. Begin running and processing data.",
-                          extra={"fields": {"workers": self.count}})
+            self.log.info(
+                "Everything is ready. Begin running and processing data.", extra={"fields": {"workers": self.count}}
+            )
             await self._done.wait()
             if received:
                 name = "interrupt" if received[0] == signal.SIGINT else "terminated"

@@ -67,8 +67,11 @@ def split_host_port(endpoint: str) -> tuple[str, int]:
         if ":" in host:
             raise ValueError(f"address {endpoint}: too many colons in address")
     if not port_text.isdigit() or int(port_text) > 65535:
-        raise ValueError(f'address {endpoint}: invalid port "{port_text}"' if port_text else
-                         f"address {endpoint}: missing port in address")
+        raise ValueError(
+            f'address {endpoint}: invalid port "{port_text}"'
+            if port_text
+            else f"address {endpoint}: missing port in address"
+        )
     return host, int(port_text)
 
 

@@ -178,9 +178,7 @@ class TLSConfig:
     def _check_curves(self) -> list[str]:
         for curve in self.curve_preferences:
             if curve not in _CURVES:
-                raise ValueError(
-                    f"invalid curve type: {curve}. Expected values are [{' '.join(sorted(_CURVES))}]"
-                )
+                raise ValueError(f"invalid curve type: {curve}. Expected values are [{' '.join(sorted(_CURVES))}]")
         return [_CURVES[c] for c in self.curve_preferences]
 
     def read_ca(self) -> bytes | None:

@@ -60,7 +60,7 @@ def redact_component(decoded: Any, raw: Any) -> Any:
                 out[raw_key] = redact_component(value, raw[raw_key])
         return out
     if isinstance(decoded, list) and isinstance(raw, list):
-        return [redact_component(d, r) for d, r in zip(decoded, raw, strict=False)] + raw[len(decoded):]
+        return [redact_component(d, r) for d, r in zip(decoded, raw, strict=False)] + raw[len(decoded) :]
     if isinstance(decoded, dict) and isinstance(raw, dict):
         return {k: redact_component(decoded[str(k)], v) if str(k) in decoded else v for k, v in raw.items()}
     return raw

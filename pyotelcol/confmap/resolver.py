@@ -52,9 +52,7 @@ def _merged(uris: list[str], providers: Providers, append: bool) -> dict[str, An
     return conf
 
 
-def resolve_raw(
-    uris: list[str], *, logger: logging.Logger | None = None, merge_append: bool = False
-) -> dict[str, Any]:
+def resolve_raw(uris: list[str], *, logger: logging.Logger | None = None, merge_append: bool = False) -> dict[str, Any]:
     """The merged configuration before any ``${...}`` expansion or ``$$`` unescaping."""
     return _merged(uris, Providers(logger), merge_append)
 

@@ -97,8 +97,16 @@ def _timestamp(s: str) -> datetime | None:
         minutes = int(zone[1:3]) * 60 + int(zone[4:6])
         tz = timezone(timedelta(minutes=-minutes if zone[0] == "-" else minutes))
     try:
-        return datetime(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0),
-                        int((frac or "0")[:6].ljust(6, "0")), tzinfo=tz)
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hh or 0),
+            int(mm or 0),
+            int(ss or 0),
+            int((frac or "0")[:6].ljust(6, "0")),
+            tzinfo=tz,
+        )
     except ValueError:
         return None
 

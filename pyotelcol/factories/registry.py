@@ -91,9 +91,7 @@ def from_entry_points() -> Factories:
             except ModuleNotFoundError as exc:
                 if exc.name and ep.module.startswith("pyotelcol.") and not exc.name.startswith("pyotelcol"):
                     # a built-in component whose optional extra is not installed: report it when used
-                    found.unavailable[(kind, ep.name)] = (
-                        f"{exc}; install it, e.g. pip install 'pyotelcol[full]'"
-                    )
+                    found.unavailable[(kind, ep.name)] = f"{exc}; install it, e.g. pip install 'pyotelcol[full]'"
                     continue
                 raise RegistryError(f"failed to load {group} entry point {ep.name!r} ({ep.value}): {exc}") from exc
             except Exception as exc:  # a plug-in's bug must name the plug-in

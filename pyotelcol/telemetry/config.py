@@ -74,6 +74,7 @@ def parse_log_level(text: str) -> int:
 
 # -- logs ----------------------------------------------------------------------------------------
 
+
 @dataclass
 class LogsSamplingConfig:
     enabled: bool = True
@@ -108,6 +109,7 @@ class LogsConfig:
 
 
 # -- metrics -------------------------------------------------------------------------------------
+
 
 @dataclass
 class IncludeExclude:
@@ -151,12 +153,10 @@ class PrometheusConfig:
             without_scope_info=True if self.without_scope_info is None else self.without_scope_info,
             without_target_info=bool(self.without_target_info),
             resource_labels_included=(
-                tuple(self.with_resource_constant_labels.included or ())
-                if self.with_resource_constant_labels else ()
+                tuple(self.with_resource_constant_labels.included or ()) if self.with_resource_constant_labels else ()
             ),
             resource_labels_excluded=(
-                tuple(self.with_resource_constant_labels.excluded or ())
-                if self.with_resource_constant_labels else ()
+                tuple(self.with_resource_constant_labels.excluded or ()) if self.with_resource_constant_labels else ()
             ),
         )
 
@@ -176,8 +176,7 @@ class PrometheusOptions:
 @dataclass
 class PullMetricExporterConfig:
     prometheus: PrometheusConfig | None = None
-    prometheus_development: PrometheusConfig | None = field(
-        default=None, metadata={"key": "prometheus/development"})
+    prometheus_development: PrometheusConfig | None = field(default=None, metadata={"key": "prometheus/development"})
 
     def validate(self) -> None:
         if self.prometheus is None and self.prometheus_development is None:
@@ -217,8 +216,11 @@ class MetricReaderConfig:
 
 def pull_reader(host: str, port: int) -> MetricReaderConfig:
     """A Prometheus pull reader with Go's default options."""
-    return MetricReaderConfig(pull=PullMetricReaderConfig(
-        exporter=PullMetricExporterConfig(prometheus=PrometheusConfig(host=host, port=port))))
+    return MetricReaderConfig(
+        pull=PullMetricReaderConfig(
+            exporter=PullMetricExporterConfig(prometheus=PrometheusConfig(host=host, port=port))
+        )
+    )
 
 
 @dataclass
@@ -248,9 +250,9 @@ def parse_address(address: str) -> tuple[str, int]:
     """``host:port`` (``[v6]:port`` too) as Go's net.SplitHostPort reads it, with a numeric port."""
     host, sep, port = address.rpartition(":")
     if not sep:
-        raise ValueError(f'address {address}: missing port in address')
+        raise ValueError(f"address {address}: missing port in address")
     if ":" in host and not (host.startswith("[") and host.endswith("]")):
-        raise ValueError(f'address {address}: too many colons in address')
+        raise ValueError(f"address {address}: too many colons in address")
     try:
         number = int(port)
     except ValueError:
@@ -261,6 +263,7 @@ def parse_address(address: str) -> tuple[str, int]:
 
 
 # -- traces --------------------------------------------------------------------------------------
+
 
 @dataclass
 class TracesConfig:
@@ -326,6 +329,7 @@ def parse_resource(raw: dict[str, Any]) -> ResourceSpec:
 
 
 # -- top level -----------------------------------------------------------------------------------
+
 
 @dataclass
 class TelemetryConfig:

@@ -188,7 +188,7 @@ def _open_output(path: str) -> tuple[IO[str], bool]:
     if path == "stderr":
         return sys.stderr, False
     if path.startswith("file://"):
-        path = path[len("file://"):]
+        path = path[len("file://") :]
     return open(path, "a", encoding="utf-8"), True
 
 

@@ -40,23 +40,38 @@ class ProcessMetrics:
         self._last_heap = 0
         self._total_alloc = 0
         meter.create_observable_counter(
-            "otelcol_process_uptime", callbacks=[self._uptime], unit="s",
-            description="Uptime of the process")
+            "otelcol_process_uptime", callbacks=[self._uptime], unit="s", description="Uptime of the process"
+        )
         meter.create_observable_counter(
-            "otelcol_process_cpu_seconds", callbacks=[self._cpu], unit="s",
-            description="Total CPU user and system time in seconds")
+            "otelcol_process_cpu_seconds",
+            callbacks=[self._cpu],
+            unit="s",
+            description="Total CPU user and system time in seconds",
+        )
         meter.create_observable_gauge(
-            "otelcol_process_memory_rss", callbacks=[self._rss], unit="By",
-            description="Total physical memory (resident set size)")
+            "otelcol_process_memory_rss",
+            callbacks=[self._rss],
+            unit="By",
+            description="Total physical memory (resident set size)",
+        )
         meter.create_observable_gauge(
-            "otelcol_process_runtime_heap_alloc_bytes", callbacks=[self._heap], unit="By",
-            description="Bytes of allocated heap objects (Python: data segment size)")
+            "otelcol_process_runtime_heap_alloc_bytes",
+            callbacks=[self._heap],
+            unit="By",
+            description="Bytes of allocated heap objects (Python: data segment size)",
+        )
         meter.create_observable_counter(
-            "otelcol_process_runtime_total_alloc_bytes", callbacks=[self._total], unit="By",
-            description="Cumulative bytes allocated for heap objects (Python: observed heap growth)")
+            "otelcol_process_runtime_total_alloc_bytes",
+            callbacks=[self._total],
+            unit="By",
+            description="Cumulative bytes allocated for heap objects (Python: observed heap growth)",
+        )
         meter.create_observable_gauge(
-            "otelcol_process_runtime_total_sys_memory_bytes", callbacks=[self._sys], unit="By",
-            description="Total bytes of memory obtained from the OS (Python: virtual memory size)")
+            "otelcol_process_runtime_total_sys_memory_bytes",
+            callbacks=[self._sys],
+            unit="By",
+            description="Total bytes of memory obtained from the OS (Python: virtual memory size)",
+        )
 
     def _snapshot(self) -> dict[str, float]:
         with self._lock:

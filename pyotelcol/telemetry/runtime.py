@@ -83,11 +83,9 @@ class Telemetry:
         for warning in config.deprecation_warnings():
             self.logger.warning(warning)
         if config.logs.processors:
-            self.logger.warning(
-                "service::telemetry::logs::processors are not supported yet; own logs are not exported")
+            self.logger.warning("service::telemetry::logs::processors are not supported yet; own logs are not exported")
         if config.traces.processors:
-            self.logger.info(
-                "service::telemetry::traces::processors are not supported yet; own spans are not recorded")
+            self.logger.info("service::telemetry::traces::processors are not supported yet; own spans are not recorded")
 
         # -- metrics ---------------------------------------------------------------------------
         self._readers: list[PullMetricReader] = []
@@ -97,7 +95,8 @@ class Telemetry:
             if opts is None:
                 self.logger.warning(
                     "periodic metric readers are not supported yet; this reader is ignored "
-                    "(exporting own metrics over OTLP is planned)")
+                    "(exporting own metrics over OTLP is planned)"
+                )
                 continue
             if worker_id is not None:
                 opts = dataclasses.replace(opts, host="127.0.0.1", port=0)
@@ -115,7 +114,8 @@ class Telemetry:
             for text in warnings:
                 self.logger.warning(text)
             self._sdk_provider = SDKMeterProvider(
-                metric_readers=list(self._readers), resource=self.resource, views=views)
+                metric_readers=list(self._readers), resource=self.resource, views=views
+            )
             self.meter_provider = self._sdk_provider
         self.meter: Meter = self.meter_provider.get_meter(METER_NAME, self.build_info.version)
         self._process: ProcessMetrics | None = None

@@ -36,14 +36,70 @@ from .config import MetricsLevel
 
 #: Go's buckets for otelcol_processor_batch_batch_send_size (batchprocessor metadata.yaml).
 BATCH_SEND_SIZE_BUCKETS: tuple[float, ...] = (
-    10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000,
-    10000, 20000, 30000, 50000, 100000,
+    10,
+    25,
+    50,
+    75,
+    100,
+    250,
+    500,
+    750,
+    1000,
+    2000,
+    3000,
+    4000,
+    5000,
+    6000,
+    7000,
+    8000,
+    9000,
+    10000,
+    20000,
+    30000,
+    50000,
+    100000,
 )
 #: Go's buckets for otelcol_processor_batch_batch_send_size_bytes.
 BATCH_SEND_SIZE_BYTES_BUCKETS: tuple[float, ...] = (
-    10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000,
-    10000, 20000, 30000, 50000, 100000, 200000, 300000, 400000, 500000, 600000, 700000, 800000,
-    900000, 1000000, 2000000, 3000000, 4000000, 5000000, 6000000, 7000000, 8000000, 9000000,
+    10,
+    25,
+    50,
+    75,
+    100,
+    250,
+    500,
+    750,
+    1000,
+    2000,
+    3000,
+    4000,
+    5000,
+    6000,
+    7000,
+    8000,
+    9000,
+    10000,
+    20000,
+    30000,
+    50000,
+    100000,
+    200000,
+    300000,
+    400000,
+    500000,
+    600000,
+    700000,
+    800000,
+    900000,
+    1000000,
+    2000000,
+    3000000,
+    4000000,
+    5000000,
+    6000000,
+    7000000,
+    8000000,
+    9000000,
 )
 
 BATCH_SEND_SIZE = "otelcol_processor_batch_batch_send_size"
@@ -73,8 +129,11 @@ def level_views(level: MetricsLevel) -> list[View]:
     if level < MetricsLevel.NORMAL:
         views.append(View(instrument_name="otelcol_processor_batch_*", aggregation=DropAggregation()))
     else:
-        views.append(View(instrument_name=BATCH_SEND_SIZE,
-                          aggregation=ExplicitBucketHistogramAggregation(BATCH_SEND_SIZE_BUCKETS)))
+        views.append(
+            View(
+                instrument_name=BATCH_SEND_SIZE, aggregation=ExplicitBucketHistogramAggregation(BATCH_SEND_SIZE_BUCKETS)
+            )
+        )
     if level < MetricsLevel.DETAILED:
         for name in DETAILED_ONLY:
             if level < MetricsLevel.NORMAL and name.startswith("otelcol_processor_batch_"):
@@ -83,8 +142,12 @@ def level_views(level: MetricsLevel) -> list[View]:
         for meter in INSTRUMENTATION_METERS:
             views.append(View(meter_name=meter, aggregation=DropAggregation()))
     else:
-        views.append(View(instrument_name=BATCH_SEND_SIZE_BYTES,
-                          aggregation=ExplicitBucketHistogramAggregation(BATCH_SEND_SIZE_BYTES_BUCKETS)))
+        views.append(
+            View(
+                instrument_name=BATCH_SEND_SIZE_BYTES,
+                aggregation=ExplicitBucketHistogramAggregation(BATCH_SEND_SIZE_BYTES_BUCKETS),
+            )
+        )
     return views
 
 
@@ -105,7 +168,7 @@ def _aggregation(raw: Any) -> Aggregation:
         return DefaultAggregation()
     if not isinstance(raw, dict) or len(raw) != 1:
         raise ValueError("view stream aggregation must name exactly one aggregation")
-    (kind, body), = raw.items()
+    ((kind, body),) = raw.items()
     body = body or {}
     if kind == "default":
         return DefaultAggregation()
@@ -120,11 +183,11 @@ def _aggregation(raw: Any) -> Aggregation:
         record_min_max = body.get("record_min_max", True)
         if bounds is None:
             return ExplicitBucketHistogramAggregation(record_min_max=bool(record_min_max))
-        return ExplicitBucketHistogramAggregation(
-            [float(b) for b in bounds], record_min_max=bool(record_min_max))
+        return ExplicitBucketHistogramAggregation([float(b) for b in bounds], record_min_max=bool(record_min_max))
     if kind in ("base2_exponential_bucket_histogram", "exponential_bucket_histogram"):
         return ExponentialBucketHistogramAggregation(
-            max_size=int(body.get("max_size", 160)), max_scale=int(body.get("max_scale", 20)))
+            max_size=int(body.get("max_size", 160)), max_scale=int(body.get("max_scale", 20))
+        )
     raise ValueError(f'unsupported view aggregation "{kind}"')
 
 
@@ -139,9 +202,13 @@ def user_views(raw_views: Sequence[Any], warnings: list[str]) -> list[View]:
         if not selector or not stream:
             continue  # Go skips views without selector or stream
         kwargs: dict[str, Any] = {}
-        for src, dst in (("instrument_name", "instrument_name"), ("unit", "instrument_unit"),
-                         ("meter_name", "meter_name"), ("meter_version", "meter_version"),
-                         ("meter_schema_url", "meter_schema_url")):
+        for src, dst in (
+            ("instrument_name", "instrument_name"),
+            ("unit", "instrument_unit"),
+            ("meter_name", "meter_name"),
+            ("meter_version", "meter_version"),
+            ("meter_schema_url", "meter_schema_url"),
+        ):
             if selector.get(src) is not None:
                 kwargs[dst] = str(selector[src])
         itype = selector.get("instrument_type")

@@ -262,8 +262,9 @@ class HttpServer:
             resp.force_close()
         return resp
 
-    def _error_handler(self, request: web.BaseRequest, message: str, status: int, extra: CIMultiDict[str],
-                       code: int | None = None) -> web.Response:
+    def _error_handler(
+        self, request: web.BaseRequest, message: str, status: int, extra: CIMultiDict[str], code: int | None = None
+    ) -> web.Response:
         """Go's errorHandler (decompression middleware errors): encoded per Content-Type."""
         st = ErrorStatus(code, ascii_safe(message)) if code is not None else ErrorStatus.from_http(message, status)
         mtype = media_type(request.headers.get("Content-Type", ""))
@@ -357,8 +358,7 @@ class HttpServer:
             encoding = ""
         else:
             if encoding not in self._algorithms:
-                raise _Reject(self._error_handler(
-                    request, f"unsupported Content-Encoding: {encoding}", 400, extra))
+                raise _Reject(self._error_handler(request, f"unsupported Content-Encoding: {encoding}", 400, extra))
             try:
                 if encoding in ("gzip", "zlib", "deflate"):
                     head = await self._read_timed(request, 10, 0)
@@ -366,8 +366,9 @@ class HttpServer:
                 elif encoding == "snappy":
                     decoded = await self._decompress(encoding, await self._read_timed(request, -1, 0))
             except compression.BodyTooLargeError as exc:
-                raise _Reject(self._error_handler(request, str(exc), 413, extra,
-                                                  int(GrpcCode.RESOURCE_EXHAUSTED))) from None
+                raise _Reject(
+                    self._error_handler(request, str(exc), 413, extra, int(GrpcCode.RESOURCE_EXHAUSTED))
+                ) from None
             except compression.DecompressError as exc:
                 raise _Reject(self._error_handler(request, str(exc), 400, extra)) from None
             except (ClientError, ConnectionError, TimeoutError):

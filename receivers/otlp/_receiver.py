@@ -44,7 +44,9 @@ class OTLPReceiver(SharedComponent):
         try:
             auth_id = ID.parse(auth.authenticator)
         except IDError:
-            raise ValueError(f'failed to resolve authenticator "{auth.authenticator}": authenticator not found') from None
+            raise ValueError(
+                f'failed to resolve authenticator "{auth.authenticator}": authenticator not found'
+            ) from None
         try:
             found: ServerAuthenticator = find_authenticator(host, auth_id, ServerAuthenticator)
         except LookupError as exc:

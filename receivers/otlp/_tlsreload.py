@@ -43,8 +43,9 @@ def _identity(path: str) -> tuple[int, int, int, int] | None:
 class _Reloader:
     """Calls ``rebuild`` (in a worker thread) when due; ``apply`` installs what it returned."""
 
-    def __init__(self, tls: TLSServerConfig, logger: Logger, rebuild: Callable[[], Any],
-                 apply: Callable[[Any], None]) -> None:
+    def __init__(
+        self, tls: TLSServerConfig, logger: Logger, rebuild: Callable[[], Any], apply: Callable[[Any], None]
+    ) -> None:
         self._tls = tls
         self._logger = logger
         self._rebuild = rebuild
@@ -88,8 +89,10 @@ class _Reloader:
             try:
                 built = await asyncio.to_thread(self._rebuild)
             except ValueError as exc:  # Go's "failed to load TLS config: ..." texts; no key material
-                self._logger.error("TLS certificate reload failed; keeping the previous certificate",
-                                   extra={"fields": {"error": str(exc)}})
+                self._logger.error(
+                    "TLS certificate reload failed; keeping the previous certificate",
+                    extra={"fields": {"error": str(exc)}},
+                )
                 continue
             self._apply(built)
             self._logger.debug("TLS certificate reloaded", extra={"fields": {"cert_file": self._tls.cert_file}})
@@ -108,8 +111,7 @@ class HttpTLS:
     def _install(self, ctx: ssl.SSLContext) -> None:
         self._current = ctx
 
-    def _select(self, conn: ssl.SSLObject | ssl.SSLSocket, server_name: str | None,
-                ctx: ssl.SSLContext) -> None:
+    def _select(self, conn: ssl.SSLObject | ssl.SSLSocket, server_name: str | None, ctx: ssl.SSLContext) -> None:
         current = self._current
         if current is not ctx:
             conn.context = current

@@ -26,9 +26,7 @@ def sanitize_url_path(text: str) -> str:
     """Go's SanitizedURLPath: the URL's path, with a leading ``/`` added when missing."""
     bad = _BAD_ESCAPE.search(text)
     if bad is not None:
-        raise ValueError(
-            f'invalid HTTP URL path set for signal: parse "{text}": invalid URL escape "%{bad.group(1)}"'
-        )
+        raise ValueError(f'invalid HTTP URL path set for signal: parse "{text}": invalid URL escape "%{bad.group(1)}"')
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
         raise ValueError(
             f'invalid HTTP URL path set for signal: parse "{text}": net/url: invalid control character in URL'

@@ -174,7 +174,9 @@ def test_full_distribution_builds_and_lists_every_builtin(tmp_path: Path, capsys
     assert code == 0, err
     launcher = out / "pyotelcol-full"
     assert launcher.exists() and (out / "venv").is_dir()
-    built = yaml.safe_load(subprocess.run([str(launcher), "components"], capture_output=True, text=True, check=True).stdout)
+    built = yaml.safe_load(
+        subprocess.run([str(launcher), "components"], capture_output=True, text=True, check=True).stdout
+    )
     stock = [sys.executable, "-m", "pyotelcol", "components"]
     found = yaml.safe_load(subprocess.run(stock, capture_output=True, text=True, check=True).stdout)
     assert built["buildinfo"] == {

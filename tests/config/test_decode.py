@@ -57,7 +57,7 @@ def test_defaults_survive_and_values_override() -> None:
         ('port: "4317"', "'port' expected type 'int', got unconvertible type 'string', value: '4317'"),
         ("enabled: 'true'", "'enabled' expected type 'bool', got unconvertible type 'string'"),
         ("name: 5", "'name' expected type 'string', got unconvertible type 'int'"),
-        ("timeout: 5d", "'timeout' time: unknown unit \"d\" in duration \"5d\""),
+        ("timeout: 5d", '\'timeout\' time: unknown unit "d" in duration "5d"'),
         ("grpc: {endpont: x}", "'grpc' has invalid keys: endpont"),
         ("grpc: {enabled: 'no'}", "unexpected type string for 'enabled': got 'no' value expected 'true' or 'false'"),
         ("name: 2001-12-14", "'name' expected type 'string', got unconvertible type 'time.Time'"),

@@ -57,15 +57,28 @@ def test_set_flag_to_uri() -> None:
 
 
 def test_merge_append_option() -> None:
-    uris = ["yaml:service: {extensions: [a, b], pipelines: {t: {receivers: [r1], processors: [p1]}}}",
-            "yaml:service: {extensions: [b, c], pipelines: {t: {receivers: [r2, r2], processors: [p2]}}}"]
+    uris = [
+        "yaml:service: {extensions: [a, b], pipelines: {t: {receivers: [r1], processors: [p1]}}}",
+        "yaml:service: {extensions: [b, c], pipelines: {t: {receivers: [r2, r2], processors: [p2]}}}",
+    ]
     assert resolve(uris, merge_append=True)["service"] == {
-        "extensions": ["a", "b", "c"], "pipelines": {"t": {"receivers": ["r1", "r2"], "processors": ["p2"]}},
+        "extensions": ["a", "b", "c"],
+        "pipelines": {"t": {"receivers": ["r1", "r2"], "processors": ["p2"]}},
     }
 
 
-ENV = {"PORT": "4317", "N": "007", "EMPTY": "", "A": "aa", "NEST": "${env:A}", "LIST": "[a, b]",
-       "MAP": "{k: v, n: 5}", "QUOTED": '"0123"', "DOL": "p$$q", "BAD": "a: ["}
+ENV = {
+    "PORT": "4317",
+    "N": "007",
+    "EMPTY": "",
+    "A": "aa",
+    "NEST": "${env:A}",
+    "LIST": "[a, b]",
+    "MAP": "{k: v, n: 5}",
+    "QUOTED": '"0123"',
+    "DOL": "p$$q",
+    "BAD": "a: [",
+}
 
 
 @pytest.mark.parametrize(
@@ -121,7 +134,10 @@ def test_unset_variable_warns(monkeypatch: pytest.MonkeyPatch, caplog: pytest.Lo
     with caplog.at_level(logging.INFO, logger="t"):
         assert resolve(["yaml:p: '${env:PASSWORD}'"], logger=logging.getLogger("t")) == {"p": ExpandedValue(None, "")}
     [record] = caplog.records
-    assert (record.levelno, record.getMessage()) == (logging.WARNING, "Configuration references unset environment variable")
+    assert (record.levelno, record.getMessage()) == (
+        logging.WARNING,
+        "Configuration references unset environment variable",
+    )
     assert record.__dict__["fields"] == {"name": "PASSWORD"}
 
 
@@ -130,25 +146,42 @@ def test_unset_variable_warns(monkeypatch: pytest.MonkeyPatch, caplog: pytest.Lo
     [
         (["foo:bar"], 'unsupported scheme on URI "foo:bar"'),
         (["1foo:bar"], 'invalid uri: "1foo:bar"'),
-        (["/nonexistent/x.yaml"], "cannot retrieve the configuration: unable to read the file "
-                                  "file:/nonexistent/x.yaml: open /nonexistent/x.yaml: no such file or directory"),
-        (["file:/nonexistent//a/../x.yaml"], "cannot retrieve the configuration: unable to read the file "
-                                             "file:/nonexistent//a/../x.yaml: open /nonexistent/x.yaml: no such file or directory"),
+        (
+            ["/nonexistent/x.yaml"],
+            "cannot retrieve the configuration: unable to read the file "
+            "file:/nonexistent/x.yaml: open /nonexistent/x.yaml: no such file or directory",
+        ),
+        (
+            ["file:/nonexistent//a/../x.yaml"],
+            "cannot retrieve the configuration: unable to read the file "
+            "file:/nonexistent//a/../x.yaml: open /nonexistent/x.yaml: no such file or directory",
+        ),
         (["yaml:[1]"], "retrieved value (type=[]interface {}) cannot be used as a Conf"),
         (["yaml:hello"], "retrieved value (type=string) cannot be used as a Conf"),
-        (["yaml:a: [1"], "retrieved value (type=string) cannot be used as a Conf: assuming string type since "
-                         "contents are not valid YAML: yaml: line 1: did not find expected ',' or ']'"),
-        (["yaml:1: a"], "cannot retrieve the configuration: unsupported type=map[interface {}]interface {} "
-                        "for retrieved config, ensure that values are wrapped in quotes"),
-        (["yaml:a: ${env:1x}"], 'environment variable "1x" has invalid name: must match regex ^[a-zA-Z_][a-zA-Z0-9_]*$'),
+        (
+            ["yaml:a: [1"],
+            "retrieved value (type=string) cannot be used as a Conf: assuming string type since "
+            "contents are not valid YAML: yaml: line 1: did not find expected ',' or ']'",
+        ),
+        (
+            ["yaml:1: a"],
+            "cannot retrieve the configuration: unsupported type=map[interface {}]interface {} "
+            "for retrieved config, ensure that values are wrapped in quotes",
+        ),
+        (
+            ["yaml:a: ${env:1x}"],
+            'environment variable "1x" has invalid name: must match regex ^[a-zA-Z_][a-zA-Z0-9_]*$',
+        ),
         (["yaml:a: ${PORT:-4317}"], 'scheme "PORT" is not supported for uri "PORT:-4317"'),
         (["yaml:a: ${MY_VAR:-x}"], 'invalid uri: "MY_VAR:-x"'),
         (["yaml:a: ${env:A:-$$x}"], "the uri \"env:A:-$$x\" contains unsupported characters ('$')"),
         (["yaml:a: ${env:LOOP}"], "too many recursive expansions"),
-        ([f"http://127.0.0.1:{HTTP_PORT + 1}/x.yaml"],
-         f'cannot retrieve the configuration: unable to download the file via HTTP GET for uri '
-         f'"http://127.0.0.1:{HTTP_PORT + 1}/x.yaml": Get "http://127.0.0.1:{HTTP_PORT + 1}/x.yaml": '
-         f"dial tcp 127.0.0.1:{HTTP_PORT + 1}: connect: connection refused "),
+        (
+            [f"http://127.0.0.1:{HTTP_PORT + 1}/x.yaml"],
+            f"cannot retrieve the configuration: unable to download the file via HTTP GET for uri "
+            f'"http://127.0.0.1:{HTTP_PORT + 1}/x.yaml": Get "http://127.0.0.1:{HTTP_PORT + 1}/x.yaml": '
+            f"dial tcp 127.0.0.1:{HTTP_PORT + 1}: connect: connection refused ",
+        ),
     ],
 )
 def test_errors(monkeypatch: pytest.MonkeyPatch, uris: list[str], message: str) -> None:
@@ -162,6 +195,7 @@ def test_errors(monkeypatch: pytest.MonkeyPatch, uris: list[str], message: str) 
 @pytest.fixture
 def http_server(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "cfg.yaml").write_text("exporters: {debug: {verbosity: detailed}}\n")
+
     class Handler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
             pass
@@ -180,28 +214,41 @@ def http_server(tmp_path: Path) -> Iterator[str]:
 def test_providers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http_server: str) -> None:
     (tmp_path / "part.yaml").write_text("endpoint: h:4317\n")
     monkeypatch.setenv("CFG", "receivers: {otlp: }")
-    conf = resolve([
-        "env:CFG",
-        f"{http_server}/cfg.yaml",
-        f"yaml:exporters::otlp::sub: ${{file:{tmp_path}/part.yaml}}",
-        f"yaml:exporters::debug::url: '${{{http_server}/cfg.yaml}}'",
-    ])
+    conf = resolve(
+        [
+            "env:CFG",
+            f"{http_server}/cfg.yaml",
+            f"yaml:exporters::otlp::sub: ${{file:{tmp_path}/part.yaml}}",
+            f"yaml:exporters::debug::url: '${{{http_server}/cfg.yaml}}'",
+        ]
+    )
     assert conf["receivers"] == {"otlp": None}
     assert conf["exporters"]["debug"]["verbosity"] == "detailed"
     assert conf["exporters"]["otlp"]["sub"] == ExpandedValue({"endpoint": "h:4317"}, "endpoint: h:4317\n")
     assert to_plain(conf["exporters"]["debug"]["url"]) == {"exporters": {"debug": {"verbosity": "detailed"}}}
     with pytest.raises(ResolveError) as exc:
         resolve([f"{http_server}/missing.yaml"])
-    assert str(exc.value) == (f'cannot retrieve the configuration: failed to load resource from uri '
-                              f'"{http_server}/missing.yaml". status code: 404')
+    assert str(exc.value) == (
+        f"cannot retrieve the configuration: failed to load resource from uri "
+        f'"{http_server}/missing.yaml". status code: 404'
+    )
 
 
 def test_digest_11_9_two_files_and_set(tmp_path: Path) -> None:
-    base = ("receivers: {otlp: {protocols: {grpc: }}}\nprocessors: {batch: }\nexporters: {debug: }\n"
-            "service: {extensions: [zpages], pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}")
-    override = "exporters: {otlp_grpc: {endpoint: 'collector:4317'}}\nservice::pipelines::traces::exporters: [otlp_grpc]"
+    base = (
+        "receivers: {otlp: {protocols: {grpc: }}}\nprocessors: {batch: }\nexporters: {debug: }\n"
+        "service: {extensions: [zpages], pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}"
+    )
+    override = (
+        "exporters: {otlp_grpc: {endpoint: 'collector:4317'}}\nservice::pipelines::traces::exporters: [otlp_grpc]"
+    )
     b, o = files(tmp_path, base, override)
-    conf = resolve([b, f"file:{o}", set_flag_to_uri("processors.batch.timeout=1s"), set_flag_to_uri("service.extensions=[]")])
-    assert conf["service"] == {"extensions": [], "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp_grpc"]}}}
+    conf = resolve(
+        [b, f"file:{o}", set_flag_to_uri("processors.batch.timeout=1s"), set_flag_to_uri("service.extensions=[]")]
+    )
+    assert conf["service"] == {
+        "extensions": [],
+        "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp_grpc"]}},
+    }
     assert conf["processors"] == {"batch": {"timeout": "1s"}}
     assert conf["exporters"] == {"debug": None, "otlp_grpc": {"endpoint": "collector:4317"}}

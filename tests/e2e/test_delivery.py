@@ -159,8 +159,11 @@ service:{telemetry(metrics_port)}
             await gsink.start()
             await hsink.start()
             want = set(sent[3:])
-            await h.wait_until(lambda: want <= set(names_in(gsink)) and want <= set(names_in(hsink)),
-                               timeout=30, what="everything after the outage")
+            await h.wait_until(
+                lambda: want <= set(names_in(gsink)) and want <= set(names_in(hsink)),
+                timeout=30,
+                what="everything after the outage",
+            )
             failed = await metric(metrics_port, "otelcol_exporter_send_failed_spans")
             assert failed == 0  # retried, never dropped
         await gsink.stop()
@@ -206,7 +209,9 @@ service:{telemetry(metrics_port)}
                 for n in range(3):
                     assert await send(channel, h.make_traces(2, f"bad{n}")) is grpc.StatusCode.OK  # queued
             for exporter in ("otlp", "otlphttp/strict"):
-                await wait_metric(metrics_port, "otelcol_exporter_send_failed_spans", lambda v: v == 6, exporter=exporter)
+                await wait_metric(
+                    metrics_port, "otelcol_exporter_send_failed_spans", lambda v: v == 6, exporter=exporter
+                )
             # Once a request is counted as failed its sender is done: one attempt each, no retry.
             assert len(gsink.attempts) == 3 and len(hsink.attempts) == 3
             assert await metric(metrics_port, "otelcol_exporter_sent_spans") == 0
@@ -238,9 +243,7 @@ def _gateway_env(tmp_path: Path, ports: dict[str, int]) -> dict[str, str]:
     }
 
 
-def test_crash_with_persistent_queue_loses_nothing(
-    tmp_path: Path, collector_factory: Any
-) -> None:
+def test_crash_with_persistent_queue_loses_nothing(tmp_path: Path, collector_factory: Any) -> None:
     ports = {name: next_port() for name in ("grpc", "http", "health", "metrics", "sink")}
     env = _gateway_env(tmp_path, ports)
     gateway = REPO / "config-examples" / "gateway.yaml"
@@ -258,16 +261,18 @@ def test_crash_with_persistent_queue_loses_nothing(
                 assert await send(channel, h.make_traces(4, f"refused{n}")) is grpc.StatusCode.OK
                 sent.extend(f"refused{n}-{i}" for i in range(4))
             want = set(sent)
-            await h.wait_until(lambda: want <= set(h.span_names([r.body for r in refusing.attempts])),
-                               what="every request attempted")
+            await h.wait_until(
+                lambda: want <= set(h.span_names([r.body for r in refusing.attempts])), what="every request attempted"
+            )
             await refusing.stop()
             # Phase 2: nothing listens at all.
             for n in range(n_second // 4):
                 assert await send(channel, h.make_traces(4, f"down{n}")) is grpc.StatusCode.OK
                 sent.extend(f"down{n}-{i}" for i in range(4))
         # Everything left the batch processor and sits in the (persistent) queue.
-        await wait_metric(ports["metrics"], "otelcol_processor_batch_batch_send_size_sum",
-                          lambda v: v == n_first + n_second)
+        await wait_metric(
+            ports["metrics"], "otelcol_processor_batch_batch_send_size_sum", lambda v: v == n_first + n_second
+        )
         await wait_metric(ports["metrics"], "otelcol_exporter_queue_size", lambda v: v > 0, exporter="otlp")
 
     asyncio.run(before_crash())
@@ -314,9 +319,7 @@ def _sdk_spans(prefix: str, n: int) -> list[Any]:
     return list(memory.get_finished_spans())
 
 
-def test_backpressure_reaches_the_sdk_client_and_nothing_accepted_is_lost(
-    collector_factory: Any
-) -> None:
+def test_backpressure_reaches_the_sdk_client_and_nothing_accepted_is_lost(collector_factory: Any) -> None:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.trace.export import SpanExportResult
 
@@ -364,8 +367,11 @@ service:{telemetry(metrics_port)}
             await asyncio.to_thread(export, "b2")
             async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_in}") as channel:
                 assert await send(channel, h.make_traces(2, "grpc-refused")) is grpc.StatusCode.UNAVAILABLE
-            assert results == {"b0": SpanExportResult.SUCCESS, "b1": SpanExportResult.SUCCESS,
-                               "b2": SpanExportResult.FAILURE}
+            assert results == {
+                "b0": SpanExportResult.SUCCESS,
+                "b1": SpanExportResult.SUCCESS,
+                "b2": SpanExportResult.FAILURE,
+            }
             refused = await metric(metrics_port, "otelcol_exporter_enqueue_failed_spans", exporter="otlp")
             assert refused >= 3 + 2
             assert await metric(metrics_port, "otelcol_receiver_refused_spans") >= 3 + 2
@@ -450,9 +456,7 @@ service:{telemetry(metrics_port)}
 # -- two collectors over TLS / mTLS -------------------------------------------------------------
 
 
-def test_collector_to_collector_over_tls_and_mtls(
-    tmp_path: Path, collector_factory: Any
-) -> None:
+def test_collector_to_collector_over_tls_and_mtls(tmp_path: Path, collector_factory: Any) -> None:
     """pyotelcol A (otlp over mTLS, otlphttp over TLS) -> pyotelcol B (otlp receiver with TLS,
     client certificates required on gRPC) -> file; a plaintext client is refused by B."""
     import json
@@ -521,9 +525,19 @@ service:{telemetry(a_metrics)}
         code, _, err = col.stop()
         assert code == 0, err
     lines = [json.loads(line) for line in out.read_text().splitlines()]
-    spans = [s["name"] for req in lines for rs in req.get("resourceSpans", []) for ss in rs["scopeSpans"]
-             for s in ss["spans"]]
-    bodies = [r["body"]["stringValue"] for req in lines for rl in req.get("resourceLogs", []) for sl in rl["scopeLogs"]
-              for r in sl["logRecords"]]
+    spans = [
+        s["name"]
+        for req in lines
+        for rs in req.get("resourceSpans", [])
+        for ss in rs["scopeSpans"]
+        for s in ss["spans"]
+    ]
+    bodies = [
+        r["body"]["stringValue"]
+        for req in lines
+        for rl in req.get("resourceLogs", [])
+        for sl in rl["scopeLogs"]
+        for r in sl["logRecords"]
+    ]
     assert spans == ["tls-0", "tls-1", "tls-2"]
     assert bodies == ["mtls-log-0", "mtls-log-1"]

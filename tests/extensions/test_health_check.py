@@ -27,6 +27,7 @@ def create_factory() -> ExtensionFactory:
     assert isinstance(factory, ExtensionFactory)
     return factory
 
+
 _RFC3339 = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)"
 _GO_DURATION = r"(\d+h)?(\d+m)?\d+(\.\d+)?(ns|µs|ms|s)"
 
@@ -46,8 +47,11 @@ def test_factory_and_defaults() -> None:
     assert factory.kind is Kind.EXTENSION
     cfg = factory.create_default_config()
     assert (cfg.endpoint, cfg.path, cfg.response_body) == ("localhost:13133", "/", None)
-    assert (cfg.check_collector_pipeline.enabled, cfg.check_collector_pipeline.interval,
-            cfg.check_collector_pipeline.exporter_failure_threshold) == (False, "5m", 5)
+    assert (
+        cfg.check_collector_pipeline.enabled,
+        cfg.check_collector_pipeline.interval,
+        cfg.check_collector_pipeline.exporter_failure_threshold,
+    ) == (False, "5m", 5)
     assert validate(cfg, "extensions::health_check") == []
 
 
@@ -56,15 +60,20 @@ def test_factory_and_defaults() -> None:
     [
         ({"endpoint": ""}, "extensions::health_check: bad config: endpoint must be specified"),
         ({"path": "health"}, "extensions::health_check: bad config: path must start with /"),
-        ({"check_collector_pipeline": {"exporter_failure_threshold": 0}},
-         "extensions::health_check: bad config: exporter_failure_threshold expects a positive number"),
-        ({"check_collector_pipeline": {"interval": "abc"}},
-         'extensions::health_check: time: invalid duration "abc"'),
-        ({"check_collector_pipeline": {"interval": "5"}},
-         'extensions::health_check: time: missing unit in duration "5"'),
+        (
+            {"check_collector_pipeline": {"exporter_failure_threshold": 0}},
+            "extensions::health_check: bad config: exporter_failure_threshold expects a positive number",
+        ),
+        ({"check_collector_pipeline": {"interval": "abc"}}, 'extensions::health_check: time: invalid duration "abc"'),
+        (
+            {"check_collector_pipeline": {"interval": "5"}},
+            'extensions::health_check: time: missing unit in duration "5"',
+        ),
         # Go checks the interval first
-        ({"endpoint": "", "check_collector_pipeline": {"interval": "1d"}},
-         'extensions::health_check: time: unknown unit "d" in duration "1d"'),
+        (
+            {"endpoint": "", "check_collector_pipeline": {"interval": "1d"}},
+            'extensions::health_check: time: unknown unit "d" in duration "1d"',
+        ),
     ],
 )
 def test_validation_messages(raw: dict[str, Any], message: str) -> None:
@@ -72,9 +81,18 @@ def test_validation_messages(raw: dict[str, Any], message: str) -> None:
 
 
 def test_confighttp_keys_are_accepted_and_unknown_keys_refused() -> None:
-    cfg = _config({"endpoint": "0.0.0.0:13133", "path": "/health", "response_headers": {"X-A": "b"},
-                   "cors": {"allowed_origins": ["*"]}, "idle_timeout": "10s", "keep_alives_enabled": False,
-                   "response_body": {"healthy": "ok"}, "include_metadata": True})
+    cfg = _config(
+        {
+            "endpoint": "0.0.0.0:13133",
+            "path": "/health",
+            "response_headers": {"X-A": "b"},
+            "cors": {"allowed_origins": ["*"]},
+            "idle_timeout": "10s",
+            "keep_alives_enabled": False,
+            "response_body": {"healthy": "ok"},
+            "include_metadata": True,
+        }
+    )
     assert cfg.response_body is not None and cfg.response_body.unhealthy == ""
     with pytest.raises(DecodeError) as err:
         _config({"port": 13133})
@@ -151,8 +169,7 @@ def test_response_body_and_headers() -> None:
         ext.ready()
         assert (await _get(session, base + "/"))[::2] == (200, "up")
 
-    _run({"response_body": {"healthy": "up", "unhealthy": "down"}, "response_headers": {"X-Probe": "yes"}},
-         21103, body)
+    _run({"response_body": {"healthy": "up", "unhealthy": "down"}, "response_headers": {"X-Probe": "yes"}}, 21103, body)
 
 
 def test_check_collector_pipeline_answers_bare_codes() -> None:
@@ -174,8 +191,11 @@ def test_shutdown_without_start_and_bind_conflict() -> None:
         second = factory.create(make_settings("health_check/2", Kind.EXTENSION), cfg)
         await first.start(NopHost())
         try:
-            with pytest.raises(OSError, match=r"failed to bind to address 127\.0\.0\.1:21105: "
-                                              r"listen tcp 127\.0\.0\.1:21105: bind: address already in use"):
+            with pytest.raises(
+                OSError,
+                match=r"failed to bind to address 127\.0\.0\.1:21105: "
+                r"listen tcp 127\.0\.0\.1:21105: bind: address already in use",
+            ):
                 await second.start(NopHost())
         finally:
             await second.shutdown()
@@ -198,8 +218,26 @@ def test_auth_is_refused_at_start() -> None:
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI to make a test certificate")
 def test_tls_endpoint(tmp_path: Path) -> None:
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
 
     async def main() -> None:
         cfg = _config({"endpoint": "127.0.0.1:21107", "tls": {"cert_file": str(cert), "key_file": str(key)}})

@@ -27,12 +27,17 @@ class ServiceHost(NopHost):
     def service_info(self) -> ServiceInfo:
         pipelines = {
             PipelineID.parse("traces"): PipelineInfo(
-                (ID.parse("otlp"),), (ID.parse("memory_limiter"), ID.parse("batch")), (ID.parse("otlp_grpc/backend"),)),
+                (ID.parse("otlp"),), (ID.parse("memory_limiter"), ID.parse("batch")), (ID.parse("otlp_grpc/backend"),)
+            ),
             PipelineID.parse("logs/a&b"): PipelineInfo((ID.parse("nop"),), (), (ID.parse("debug"),)),
         }
-        return ServiceInfo(BuildInfo("otelcol-z", "zpages test", "7.7.7"), pipelines,
-                           (ID.parse("health_check"), ID.parse("zpages")), time.time() - 65,
-                           {"service.profilesSupport": False, "exporter.otlp.x": True})
+        return ServiceInfo(
+            BuildInfo("otelcol-z", "zpages test", "7.7.7"),
+            pipelines,
+            (ID.parse("health_check"), ID.parse("zpages")),
+            time.time() - 65,
+            {"service.profilesSupport": False, "exporter.otlp.x": True},
+        )
 
 
 def _config(raw: dict[str, Any]) -> Any:
@@ -47,7 +52,8 @@ def test_defaults_and_validation() -> None:
     assert cfg.endpoint == "localhost:55679" and cfg.expvar.enabled is False
     assert validate(cfg, "extensions::zpages") == []
     assert validate(_config({"endpoint": ""}), "extensions::zpages") == [
-        'extensions::zpages: "endpoint" is required when using the "zpages" extension']
+        'extensions::zpages: "endpoint" is required when using the "zpages" extension'
+    ]
 
 
 def _run(raw: dict[str, Any], port: int, checks: Any) -> None:
@@ -81,8 +87,10 @@ def test_pages_render_service_info() -> None:
 
         status, _, html = await _get(session, base + "/pipelinez")
         assert status == 200
-        assert ("<tr><td>traces</td><td>traces</td><td>otlp</td><td>memory_limiter, batch</td>"
-                "<td>otlp_grpc/backend</td></tr>") in html
+        assert (
+            "<tr><td>traces</td><td>traces</td><td>otlp</td><td>memory_limiter, batch</td>"
+            "<td>otlp_grpc/backend</td></tr>"
+        ) in html
         # names are HTML-escaped
         assert "<td>logs/a&amp;b</td><td>logs</td><td>nop</td><td></td><td>debug</td>" in html
 

@@ -35,7 +35,9 @@ def make_traces(resources: int, scopes: int, items: int, tag: str = "t") -> Trac
             ss = rs.scope_spans.add(schema_url=f"https://scope/{s}")
             ss.scope.name = f"{tag}-scope{r}.{s}"
             for i in range(items):
-                ss.spans.add(name=f"{tag}:{r}.{s}.{i}", trace_id=bytes([r + 1]) * 16, span_id=(i + 1).to_bytes(8, "big"))
+                ss.spans.add(
+                    name=f"{tag}:{r}.{s}.{i}", trace_id=bytes([r + 1]) * 16, span_id=(i + 1).to_bytes(8, "big")
+                )
     return Traces.from_wire(req.SerializeToString())
 
 
@@ -82,14 +84,28 @@ def flatten(data: AnyData) -> list[tuple[Any, ...]]:
         for rs in msg.resource_spans:
             for ss in rs.scope_spans:
                 for span in ss.spans:
-                    out.append((rs.resource.SerializeToString(), rs.schema_url, ss.scope.name, ss.schema_url,
-                                span.SerializeToString()))
+                    out.append(
+                        (
+                            rs.resource.SerializeToString(),
+                            rs.schema_url,
+                            ss.scope.name,
+                            ss.schema_url,
+                            span.SerializeToString(),
+                        )
+                    )
     elif isinstance(data, Logs):
         for rl in msg.resource_logs:
             for sl in rl.scope_logs:
                 for rec in sl.log_records:
-                    out.append((rl.resource.SerializeToString(), rl.schema_url, sl.scope.name, sl.schema_url,
-                                rec.SerializeToString()))
+                    out.append(
+                        (
+                            rl.resource.SerializeToString(),
+                            rl.schema_url,
+                            sl.scope.name,
+                            sl.schema_url,
+                            rec.SerializeToString(),
+                        )
+                    )
     else:
         for rm in msg.resource_metrics:
             for sm in rm.scope_metrics:
@@ -98,8 +114,20 @@ def flatten(data: AnyData) -> list[tuple[Any, ...]]:
                     body = getattr(m, kind)
                     shell = [(f.name, v) for f, v in body.ListFields() if f.name != "data_points"]
                     for p in body.data_points:
-                        out.append((rm.resource.SerializeToString(), rm.schema_url, sm.scope.name, sm.schema_url,
-                                    m.name, m.unit, m.description, kind, repr(shell), p.SerializeToString()))
+                        out.append(
+                            (
+                                rm.resource.SerializeToString(),
+                                rm.schema_url,
+                                sm.scope.name,
+                                sm.schema_url,
+                                m.name,
+                                m.unit,
+                                m.description,
+                                kind,
+                                repr(shell),
+                                p.SerializeToString(),
+                            )
+                        )
     return out
 
 
@@ -113,8 +141,13 @@ def config(**values: Any) -> Config:
     return cfg
 
 
-def build(cfg: Config, signal: Signal = Signal.TRACES, sink: Any = None,
-          reader: InMemoryMetricReader | None = None, level: str = "normal") -> tuple[Any, Any]:
+def build(
+    cfg: Config,
+    signal: Signal = Signal.TRACES,
+    sink: Any = None,
+    reader: InMemoryMetricReader | None = None,
+    level: str = "normal",
+) -> tuple[Any, Any]:
     settings = make_settings("batch", Kind.PROCESSOR, signal, reader=reader)
     settings.telemetry.metrics_level = level
     sink = sink if sink is not None else Sink()
@@ -152,8 +185,10 @@ def test_factory_defaults() -> None:
     ("raw", "message"),
     [
         ({"send_batch_max_size": 1000}, "send_batch_max_size must be greater or equal to send_batch_size"),
-        ({"send_batch_size": 4096, "send_batch_max_size": 1000},
-         "send_batch_max_size must be greater or equal to send_batch_size"),
+        (
+            {"send_batch_size": 4096, "send_batch_max_size": 1000},
+            "send_batch_max_size must be greater or equal to send_batch_size",
+        ),
         ({"timeout": "-5s"}, "timeout must be greater or equal to 0"),
         ({"metadata_keys": ["tenant", "tenant"]}, 'duplicate entry in metadata_keys: "tenant" (case-insensitive)'),
         ({"metadata_keys": ["Tenant", "TENANT"]}, 'duplicate entry in metadata_keys: "tenant" (case-insensitive)'),
@@ -173,8 +208,9 @@ def test_config_decode_errors() -> None:
 
 
 def test_config_accepts_valid_settings() -> None:
-    cfg = config(timeout="0s", send_batch_size=100, send_batch_max_size=100, metadata_keys="a,b",
-                 metadata_cardinality_limit=0)
+    cfg = config(
+        timeout="0s", send_batch_size=100, send_batch_max_size=100, metadata_keys="a,b", metadata_cardinality_limit=0
+    )
     assert cfg.timeout == timedelta(0)
     assert cfg.metadata_keys == ["a", "b"]
 
@@ -254,7 +290,9 @@ def test_empty_requests_are_dropped() -> None:
 
 
 BUILDERS: dict[Signal, Callable[..., AnyData]] = {
-    Signal.TRACES: make_traces, Signal.LOGS: make_logs, Signal.METRICS: make_metrics,
+    Signal.TRACES: make_traces,
+    Signal.LOGS: make_logs,
+    Signal.METRICS: make_metrics,
 }
 
 
@@ -346,7 +384,9 @@ def test_metadata_keys_partition_batches() -> None:
         values = metric_values(reader)
         assert values["otelcol_processor_batch_metadata_cardinality"] == [({"processor": "batch"}, 3.0)]
         await proc.shutdown()
-        rest = sorted(zip([repr(m) for m in sink.metadata[1:]], [d.item_count() for d in sink.received[1:]], strict=True))
+        rest = sorted(
+            zip([repr(m) for m in sink.metadata[1:]], [d.item_count() for d in sink.received[1:]], strict=True)
+        )
         assert rest == sorted([(repr({"tenant": ["b"]}), 3), (repr({"tenant": []}), 1)])
 
     run(main)
@@ -436,7 +476,8 @@ def test_metrics_follow_level() -> None:
         await proc.shutdown()
         values = metric_values(reader)
         assert values["otelcol_processor_batch_batch_send_size_bytes"] == [
-            ({"processor": "batch"}, float(len(data.to_wire())))]
+            ({"processor": "batch"}, float(len(data.to_wire())))
+        ]
 
     run(main)
 
@@ -451,12 +492,40 @@ def test_send_size_histogram_uses_go_buckets() -> None:
         await proc.shutdown()
         data = reader.get_metrics_data()
         assert data is not None
-        points = [p for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
-                  if m.name == "otelcol_processor_batch_batch_send_size" for p in m.data.data_points]
+        points = [
+            p
+            for rm in data.resource_metrics
+            for sm in rm.scope_metrics
+            for m in sm.metrics
+            if m.name == "otelcol_processor_batch_batch_send_size"
+            for p in m.data.data_points
+        ]
         (point,) = points
         assert isinstance(point, HistogramDataPoint)
-        assert list(point.explicit_bounds) == [10, 25, 50, 75, 100, 250, 500, 750, 1000, 2000, 3000, 4000, 5000,
-                                               6000, 7000, 8000, 9000, 10000, 20000, 30000, 50000, 100000]
+        assert list(point.explicit_bounds) == [
+            10,
+            25,
+            50,
+            75,
+            100,
+            250,
+            500,
+            750,
+            1000,
+            2000,
+            3000,
+            4000,
+            5000,
+            6000,
+            7000,
+            8000,
+            9000,
+            10000,
+            20000,
+            30000,
+            50000,
+            100000,
+        ]
         assert point.count == 1 and point.sum == 30
 
     run(main)

@@ -75,12 +75,19 @@ def test_factory_defaults_are_invalid_like_go() -> None:
     assert factory.stability == {s: StabilityLevel.BETA for s in (Signal.TRACES, Signal.METRICS, Signal.LOGS)}
     cfg = factory.create_default_config()
     assert cfg == Config(
-        check_interval=timedelta(0), limit_mib=0, spike_limit_mib=0, limit_percentage=0, spike_limit_percentage=0,
-        min_gc_interval_when_soft_limited=timedelta(seconds=10), min_gc_interval_when_hard_limited=timedelta(0),
+        check_interval=timedelta(0),
+        limit_mib=0,
+        spike_limit_mib=0,
+        limit_percentage=0,
+        spike_limit_percentage=0,
+        min_gc_interval_when_soft_limited=timedelta(seconds=10),
+        min_gc_interval_when_hard_limited=timedelta(0),
         max_gc_interval_when_soft_limited=timedelta(seconds=30),
-        max_gc_interval_when_hard_limited=timedelta(seconds=30))
+        max_gc_interval_when_hard_limited=timedelta(seconds=30),
+    )
     assert validate(cfg, "processors::memory_limiter") == [
-        "processors::memory_limiter: 'check_interval' must be greater than zero"]
+        "processors::memory_limiter: 'check_interval' must be greater than zero"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -90,34 +97,66 @@ def test_factory_defaults_are_invalid_like_go() -> None:
         ({"check_interval": "0s", "limit_mib": 100}, "'check_interval' must be greater than zero"),
         ({"check_interval": "-1s", "limit_mib": 100}, "'check_interval' must be greater than zero"),
         ({"check_interval": "1s"}, "'limit_mib' or 'limit_percentage' must be greater than zero"),
-        ({"check_interval": "1s", "limit_mib": 100, "spike_limit_mib": 100},
-         "'spike_limit_mib' must be smaller than 'limit_mib'"),
-        ({"check_interval": "1s", "limit_percentage": 101},
-         "'limit_percentage' and 'spike_limit_percentage' must be greater than zero and less than or equal to "
-         "hundred"),
-        ({"check_interval": "1s", "limit_percentage": 50, "spike_limit_percentage": 101},
-         "'limit_percentage' and 'spike_limit_percentage' must be greater than zero and less than or equal to "
-         "hundred"),
-        ({"check_interval": "1s", "limit_percentage": 50, "spike_limit_percentage": 50},
-         "'spike_limit_percentage' must be smaller than 'limit_percentage'"),
-        ({"check_interval": "1s", "limit_mib": 100, "min_gc_interval_when_soft_limited": "1s",
-          "min_gc_interval_when_hard_limited": "5s"},
-         "'min_gc_interval_when_soft_limited' should be larger than 'min_gc_interval_when_hard_limited'"),
-        ({"check_interval": "1s", "limit_mib": 100, "max_gc_interval_when_soft_limited": "-1s"},
-         "'max_gc_interval_when_soft_limited' must be non-negative"),
-        ({"check_interval": "1s", "limit_mib": 100, "max_gc_interval_when_hard_limited": "-1s"},
-         "'max_gc_interval_when_hard_limited' must be non-negative"),
-        ({"check_interval": "1s", "limit_mib": 100, "max_gc_interval_when_soft_limited": "5s"},
-         "'max_gc_interval_when_soft_limited' must be greater than or equal to 'min_gc_interval_when_soft_limited'"
-         " (or 0 to disable)"),
-        ({"check_interval": "1s", "limit_mib": 100, "min_gc_interval_when_hard_limited": "10s",
-          "max_gc_interval_when_hard_limited": "5s"},
-         "'max_gc_interval_when_hard_limited' must be greater than or equal to 'min_gc_interval_when_hard_limited'"
-         " (or 0 to disable)"),
-        ({"check_interval": "1s", "limit_mib": 100, "max_gc_interval_when_soft_limited": "20s",
-          "max_gc_interval_when_hard_limited": "25s"},
-         "'max_gc_interval_when_soft_limited' should be larger than or equal to 'max_gc_interval_when_hard_limited'"
-         " (when both are set)"),
+        (
+            {"check_interval": "1s", "limit_mib": 100, "spike_limit_mib": 100},
+            "'spike_limit_mib' must be smaller than 'limit_mib'",
+        ),
+        (
+            {"check_interval": "1s", "limit_percentage": 101},
+            "'limit_percentage' and 'spike_limit_percentage' must be greater than zero and less than or equal to "
+            "hundred",
+        ),
+        (
+            {"check_interval": "1s", "limit_percentage": 50, "spike_limit_percentage": 101},
+            "'limit_percentage' and 'spike_limit_percentage' must be greater than zero and less than or equal to "
+            "hundred",
+        ),
+        (
+            {"check_interval": "1s", "limit_percentage": 50, "spike_limit_percentage": 50},
+            "'spike_limit_percentage' must be smaller than 'limit_percentage'",
+        ),
+        (
+            {
+                "check_interval": "1s",
+                "limit_mib": 100,
+                "min_gc_interval_when_soft_limited": "1s",
+                "min_gc_interval_when_hard_limited": "5s",
+            },
+            "'min_gc_interval_when_soft_limited' should be larger than 'min_gc_interval_when_hard_limited'",
+        ),
+        (
+            {"check_interval": "1s", "limit_mib": 100, "max_gc_interval_when_soft_limited": "-1s"},
+            "'max_gc_interval_when_soft_limited' must be non-negative",
+        ),
+        (
+            {"check_interval": "1s", "limit_mib": 100, "max_gc_interval_when_hard_limited": "-1s"},
+            "'max_gc_interval_when_hard_limited' must be non-negative",
+        ),
+        (
+            {"check_interval": "1s", "limit_mib": 100, "max_gc_interval_when_soft_limited": "5s"},
+            "'max_gc_interval_when_soft_limited' must be greater than or equal to 'min_gc_interval_when_soft_limited'"
+            " (or 0 to disable)",
+        ),
+        (
+            {
+                "check_interval": "1s",
+                "limit_mib": 100,
+                "min_gc_interval_when_hard_limited": "10s",
+                "max_gc_interval_when_hard_limited": "5s",
+            },
+            "'max_gc_interval_when_hard_limited' must be greater than or equal to 'min_gc_interval_when_hard_limited'"
+            " (or 0 to disable)",
+        ),
+        (
+            {
+                "check_interval": "1s",
+                "limit_mib": 100,
+                "max_gc_interval_when_soft_limited": "20s",
+                "max_gc_interval_when_hard_limited": "25s",
+            },
+            "'max_gc_interval_when_soft_limited' should be larger than or equal to 'max_gc_interval_when_hard_limited'"
+            " (when both are set)",
+        ),
         ({"check_interval": "1s", "limit_mib": -5}, "'limit_mib' cannot parse value as 'uint32': -5 overflows uint"),
     ],
 )
@@ -129,8 +168,12 @@ def test_config_validation_errors(raw: dict[str, Any], message: str) -> None:
 def test_config_valid_variants() -> None:
     config(check_interval="1s", limit_mib=4000, spike_limit_mib=800)
     config(check_interval="5s", limit_percentage=80, spike_limit_percentage=25)
-    config(check_interval="1s", limit_mib=100, max_gc_interval_when_soft_limited="0s",
-           max_gc_interval_when_hard_limited="0s")
+    config(
+        check_interval="1s",
+        limit_mib=100,
+        max_gc_interval_when_soft_limited="0s",
+        max_gc_interval_when_hard_limited="0s",
+    )
     with pytest.raises(DecodeError) as info:
         decode(Config, {"check_interval": "1x", "limit": 3}, create_factory().create_default_config())
     assert "has invalid keys: limit" in str(info.value)
@@ -146,12 +189,16 @@ def test_limits_fixed_and_percentage() -> None:
     assert (fixed.hard_limit, fixed.soft_limit) == (1000 * MIB, 800 * MIB)
     spiked = MemoryLimiter(settings, config(check_interval="1s", limit_mib=1000, spike_limit_mib=300))
     assert (spiked.hard_limit, spiked.soft_limit) == (1000 * MIB, 700 * MIB)
-    pct = MemoryLimiter(settings, config(check_interval="1s", limit_percentage=80, spike_limit_percentage=15),
-                        total_memory_fn=lambda: 1000 * MIB)
+    pct = MemoryLimiter(
+        settings,
+        config(check_interval="1s", limit_percentage=80, spike_limit_percentage=15),
+        total_memory_fn=lambda: 1000 * MIB,
+    )
     assert (pct.hard_limit, pct.soft_limit) == (800 * MIB, 650 * MIB)
     # limit_mib wins over percentages
-    both = MemoryLimiter(settings, config(check_interval="1s", limit_mib=10, limit_percentage=80),
-                         total_memory_fn=lambda: 1000 * MIB)
+    both = MemoryLimiter(
+        settings, config(check_interval="1s", limit_mib=10, limit_percentage=80), total_memory_fn=lambda: 1000 * MIB
+    )
     assert both.hard_limit == 10 * MIB
     assert total_memory() > 0 and process_rss() > 0
 
@@ -198,7 +245,9 @@ def test_refuses_above_soft_limit_and_accepts_again_below() -> None:
         assert values["otelcol_processor_incoming_items"] == [(io_attrs, 9.0)]
         assert values["otelcol_processor_outgoing_items"] == [(io_attrs, 5.0)]
         assert [e[1:] for e in host.events] == [
-            (Status.RECOVERABLE_ERROR, "data refused due to high memory usage"), (Status.OK, None)]
+            (Status.RECOVERABLE_ERROR, "data refused due to high memory usage"),
+            (Status.OK, None),
+        ]
 
     asyncio.run(main())
 
@@ -210,7 +259,8 @@ def test_refuses_when_real_rss_is_above_the_limit() -> None:
         cfg = config(check_interval="10ms", limit_mib=rss_mib - 1)
         sink = Sink()
         proc = create_factory().create_for(
-            Signal.LOGS, make_settings("memory_limiter", Kind.PROCESSOR, Signal.LOGS), cfg, sink)
+            Signal.LOGS, make_settings("memory_limiter", Kind.PROCESSOR, Signal.LOGS), cfg, sink
+        )
         await proc.start(NopHost())
         await wait_until(lambda: proc.limiter.must_refuse)
         with pytest.raises(ConsumerError, match=r"^data refused due to high memory usage$"):
@@ -226,7 +276,8 @@ def test_accepts_below_real_limit() -> None:
         cfg = config(check_interval="5ms", limit_mib=process_rss() // MIB + 4096)
         sink = Sink()
         proc = create_factory().create_for(
-            Signal.LOGS, make_settings("memory_limiter", Kind.PROCESSOR, Signal.LOGS), cfg, sink)
+            Signal.LOGS, make_settings("memory_limiter", Kind.PROCESSOR, Signal.LOGS), cfg, sink
+        )
         await proc.start(NopHost())
         await asyncio.sleep(0.03)
         await proc.consume(logs(2))
@@ -281,8 +332,7 @@ def test_ineffective_gc_backs_off() -> None:
     clock = Clock()
     gcs: list[float] = []
     cfg = config(check_interval="1s", limit_mib=100, max_gc_interval_when_hard_limited="8s")
-    lim = MemoryLimiter(settings, cfg, usage_fn=lambda: 150 * MIB, gc_fn=lambda: gcs.append(clock.now),
-                        clock=clock)
+    lim = MemoryLimiter(settings, cfg, usage_fn=lambda: 150 * MIB, gc_fn=lambda: gcs.append(clock.now), clock=clock)
     for _ in range(40):
         clock.now += 1
         lim.check()
@@ -309,8 +359,7 @@ def test_pipelines_share_one_limiter_per_config() -> None:
         assert isinstance(p1, MemoryLimiterProcessor) and isinstance(p2, MemoryLimiterProcessor)
         assert p1 is not p2 and p1.limiter is p2.limiter
 
-        other = factory.create_for(Signal.TRACES, traces_settings, config(check_interval="5ms", limit_mib=100),
-                                   Sink())
+        other = factory.create_for(Signal.TRACES, traces_settings, config(check_interval="5ms", limit_mib=100), Sink())
         assert other.limiter is not p1.limiter  # another ID (config object): independent limiter
 
         limiter = p1.limiter
@@ -324,7 +373,9 @@ def test_pipelines_share_one_limiter_per_config() -> None:
         limiter.usage_fn = read
         await p1.start(NopHost())
         await p2.start(NopHost())
-        checks_running = [t for t in asyncio.all_tasks() if getattr(t.get_coro(), "__qualname__", "") == "MemoryLimiter._loop"]
+        checks_running = [
+            t for t in asyncio.all_tasks() if getattr(t.get_coro(), "__qualname__", "") == "MemoryLimiter._loop"
+        ]
         assert len(checks_running) == 1
 
         await wait_until(lambda: limiter.must_refuse)

@@ -54,12 +54,21 @@ def test_helm_chart_telemetry_section() -> None:
 
 
 def test_full_logs_section() -> None:
-    raw = {"logs": {
-        "level": "DEBUG", "development": True, "encoding": "json", "disable_caller": True,
-        "disable_stacktrace": True, "sampling": {"enabled": False, "tick": "1s", "initial": 234, "thereafter": 567},
-        "output_paths": ["stdout"], "error_output_paths": ["stdout"], "initial_fields": {"fieldKey": "fieldValue"},
-        "processors": [{"batch": {"exporter": {"console": {}}}}], "disable_zap_resource": True,
-    }}
+    raw = {
+        "logs": {
+            "level": "DEBUG",
+            "development": True,
+            "encoding": "json",
+            "disable_caller": True,
+            "disable_stacktrace": True,
+            "sampling": {"enabled": False, "tick": "1s", "initial": 234, "thereafter": 567},
+            "output_paths": ["stdout"],
+            "error_output_paths": ["stdout"],
+            "initial_fields": {"fieldKey": "fieldValue"},
+            "processors": [{"batch": {"exporter": {"console": {}}}}],
+            "disable_zap_resource": True,
+        }
+    }
     cfg = _cfg(raw)
     assert _errors(raw) == []
     assert cfg.logs.sampling.tick == timedelta(seconds=1) and cfg.logs.sampling.initial == 234
@@ -70,27 +79,41 @@ def test_full_logs_section() -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ({"metrics": {"readers": []}},
-         "service::telemetry: collector telemetry metrics reader should exist when metric level is not none"),
-        ({"metrics": {"level": "basic", "views": [{"selector": {"instrument_name": "x"}, "stream": {}}]}},
-         "service::telemetry: service::telemetry::metrics::views can only be set when "
-         "service::telemetry::metrics::level is detailed"),
+        (
+            {"metrics": {"readers": []}},
+            "service::telemetry: collector telemetry metrics reader should exist when metric level is not none",
+        ),
+        (
+            {"metrics": {"level": "basic", "views": [{"selector": {"instrument_name": "x"}, "stream": {}}]}},
+            "service::telemetry: service::telemetry::metrics::views can only be set when "
+            "service::telemetry::metrics::level is detailed",
+        ),
         ({"metrics": {"level": "verbose"}}, 'service::telemetry::metrics: unknown metrics level "verbose"'),
         ({"traces": {"level": "chatty"}}, 'service::telemetry::traces: unknown metrics level "chatty"'),
         ({"logs": {"level": "loud"}}, 'service::telemetry::logs: unrecognized level: "loud"'),
         ({"logs": {"encoding": "xml"}}, 'service::telemetry::logs: no encoder registered for name "xml"'),
-        ({"resource": {"attributes": [{"name": "a", "value": "b"}], "legacy": "x"}},
-         "service::telemetry: resource::attributes cannot be used together with legacy inline resource attributes"),
+        (
+            {"resource": {"attributes": [{"name": "a", "value": "b"}], "legacy": "x"}},
+            "service::telemetry: resource::attributes cannot be used together with legacy inline resource attributes",
+        ),
         ({"resource": {"answer": 42}}, 'service::telemetry: legacy resource attribute "answer" must be string or null'),
-        ({"resource": {"attributes_list": "a=b"}},
-         "service::telemetry: resource::attributes_list is not currently supported, please use resource::attributes"),
-        ({"metrics": {"readers": [{"pull": {"exporter": {"prometheus": {"host": "localhost"}}}}]}},
-         "service::telemetry::metrics::readers::0::pull::exporter::prometheus: port must be specified"),
+        (
+            {"resource": {"attributes_list": "a=b"}},
+            "service::telemetry: resource::attributes_list is not currently supported, please use resource::attributes",
+        ),
+        (
+            {"metrics": {"readers": [{"pull": {"exporter": {"prometheus": {"host": "localhost"}}}}]}},
+            "service::telemetry::metrics::readers::0::pull::exporter::prometheus: port must be specified",
+        ),
         ({"metrics": {"readers": [{}]}}, "service::telemetry::metrics::readers::0: no valid metric reader"),
-        ({"metrics": {"readers": [{"pull": {"exporter": {}}}]}},
-         "service::telemetry::metrics::readers::0::pull::exporter: no valid metric exporter"),
-        ({"metrics": {"address": "nohostport"}},
-         "service::telemetry::metrics: address nohostport: missing port in address"),
+        (
+            {"metrics": {"readers": [{"pull": {"exporter": {}}}]}},
+            "service::telemetry::metrics::readers::0::pull::exporter: no valid metric exporter",
+        ),
+        (
+            {"metrics": {"address": "nohostport"}},
+            "service::telemetry::metrics: address nohostport: missing port in address",
+        ),
     ],
 )
 def test_validation_messages(raw: dict[str, Any], message: str) -> None:
@@ -102,8 +125,10 @@ def test_validation_messages(raw: dict[str, Any], message: str) -> None:
     [
         ({"metrics": {"unknown": 1}}, "'metrics' has invalid keys: unknown"),
         ({"logs": {"sampling": {"rate": 1}}}, "'logs.sampling' has invalid keys: rate"),
-        ({"metrics": {"readers": [{"pull": {"exporter": {"prometheus": {"port": "8888"}}}}]}},
-         "'metrics.readers[0].pull.exporter.prometheus.port' expected type 'int', got unconvertible type 'string'"),
+        (
+            {"metrics": {"readers": [{"pull": {"exporter": {"prometheus": {"port": "8888"}}}}]}},
+            "'metrics.readers[0].pull.exporter.prometheus.port' expected type 'int', got unconvertible type 'string'",
+        ),
         ({"bogus": {}}, "has invalid keys: bogus"),
     ],
 )
@@ -129,32 +154,75 @@ def test_level_none_allows_empty_readers_and_runs_none() -> None:
 
 
 def test_views_allowed_at_detailed() -> None:
-    raw = {"metrics": {"level": "detailed", "views": [
-        {"selector": {"instrument_name": "otelcol_x"}, "stream": {"aggregation": {"drop": {}}}}]}}
+    raw = {
+        "metrics": {
+            "level": "detailed",
+            "views": [{"selector": {"instrument_name": "otelcol_x"}, "stream": {"aggregation": {"drop": {}}}}],
+        }
+    }
     assert _errors(raw) == []
 
 
 def test_prometheus_options_defaults_and_explicit_false() -> None:
-    raw = {"metrics": {"readers": [
-        {"pull": {"exporter": {"prometheus": {"host": "[::0]", "port": 9999}}}},
-        {"pull": {"exporter": {"prometheus": {
-            "host": "0.0.0.0", "port": 9998, "without_units": False, "without_type_suffix": False,
-            "without_scope_info": False, "with_resource_constant_labels": {"included": ["service.name"]}}}}},
-        {"pull": {"exporter": {"prometheus/development": {
-            "host": "", "port": 9997, "translation_strategy": "UnderscoreEscapingWithSuffixes"}}}},
-    ]}}
+    raw = {
+        "metrics": {
+            "readers": [
+                {"pull": {"exporter": {"prometheus": {"host": "[::0]", "port": 9999}}}},
+                {
+                    "pull": {
+                        "exporter": {
+                            "prometheus": {
+                                "host": "0.0.0.0",
+                                "port": 9998,
+                                "without_units": False,
+                                "without_type_suffix": False,
+                                "without_scope_info": False,
+                                "with_resource_constant_labels": {"included": ["service.name"]},
+                            }
+                        }
+                    }
+                },
+                {
+                    "pull": {
+                        "exporter": {
+                            "prometheus/development": {
+                                "host": "",
+                                "port": 9997,
+                                "translation_strategy": "UnderscoreEscapingWithSuffixes",
+                            }
+                        }
+                    }
+                },
+            ]
+        }
+    }
     assert _errors(raw) == []
     first, second, third = _prom(_cfg(raw))
     assert first == PrometheusOptions(host="::0", port=9999)
     assert second == PrometheusOptions(
-        host="0.0.0.0", port=9998, without_units=False, without_type_suffix=False, without_scope_info=False,
-        resource_labels_included=("service.name",))
+        host="0.0.0.0",
+        port=9998,
+        without_units=False,
+        without_type_suffix=False,
+        without_scope_info=False,
+        resource_labels_included=("service.name",),
+    )
     assert third == PrometheusOptions(host="", port=9997, without_units=False, without_type_suffix=False)
 
 
 def test_periodic_reader_is_accepted() -> None:
-    raw = {"metrics": {"readers": [{"periodic": {
-        "interval": 10000, "exporter": {"otlp": {"protocol": "http/protobuf", "endpoint": "http://x:4318"}}}}]}}
+    raw = {
+        "metrics": {
+            "readers": [
+                {
+                    "periodic": {
+                        "interval": 10000,
+                        "exporter": {"otlp": {"protocol": "http/protobuf", "endpoint": "http://x:4318"}},
+                    }
+                }
+            ]
+        }
+    }
     assert _errors(raw) == []
     assert _prom(_cfg(raw)) == [None]
 
@@ -171,9 +239,16 @@ def test_removed_address_key_is_a_compatibility_shim() -> None:
 
 
 def test_address_shim_adds_to_explicit_readers_and_satisfies_empty_readers() -> None:
-    raw = {"metrics": {"address": "[::1]:9000", "readers": [
-        {"pull": {"exporter": {"prometheus": {"host": "localhost", "port": 8888}}}}]}}
-    assert _prom(_cfg(raw)) == [PrometheusOptions(host="localhost", port=8888), PrometheusOptions(host="::1", port=9000)]
+    raw = {
+        "metrics": {
+            "address": "[::1]:9000",
+            "readers": [{"pull": {"exporter": {"prometheus": {"host": "localhost", "port": 8888}}}}],
+        }
+    }
+    assert _prom(_cfg(raw)) == [
+        PrometheusOptions(host="localhost", port=8888),
+        PrometheusOptions(host="::1", port=9000),
+    ]
     raw = {"metrics": {"address": "127.0.0.1:9000", "readers": []}}
     assert _errors(raw) == []
     assert _prom(_cfg(raw)) == [PrometheusOptions(host="127.0.0.1", port=9000)]
@@ -183,9 +258,15 @@ def test_resource_forms() -> None:
     legacy = parse_resource({"service.name": "gw", "service.version": None, "k8s.pod.name": "p"})
     assert legacy.attributes == {"service.name": "gw", "k8s.pod.name": "p"}
     assert legacy.removed == frozenset({"service.version"})
-    new = parse_resource({"attributes": [{"name": "deployment.environment", "value": "prod"},
-                                         {"name": "service.instance.id", "value": None}],
-                          "schema_url": "https://opentelemetry.io/schemas/1.26.0"})
+    new = parse_resource(
+        {
+            "attributes": [
+                {"name": "deployment.environment", "value": "prod"},
+                {"name": "service.instance.id", "value": None},
+            ],
+            "schema_url": "https://opentelemetry.io/schemas/1.26.0",
+        }
+    )
     assert new.attributes == {"deployment.environment": "prod"}
     assert new.removed == frozenset({"service.instance.id"})
     assert new.schema_url == "https://opentelemetry.io/schemas/1.26.0"

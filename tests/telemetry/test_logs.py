@@ -30,8 +30,12 @@ def logger_name() -> Iterator[str]:
 
 def _telemetry(logs: dict[str, Any], logger_name: str, path: Path, **extra: Any) -> Telemetry:
     raw = {"logs": {"output_paths": [str(path)], **logs}, "metrics": {"level": "none"}, **extra}
-    return Telemetry(decode(TelemetryConfig, raw), BuildInfo("otelcol-test", "d", "9.9.9"),
-                     logger_name=logger_name, instance_id="id-1")
+    return Telemetry(
+        decode(TelemetryConfig, raw),
+        BuildInfo("otelcol-test", "d", "9.9.9"),
+        logger_name=logger_name,
+        instance_id="id-1",
+    )
 
 
 def _lines(path: Path) -> list[str]:
@@ -59,17 +63,24 @@ def test_console_line_matches_zap(logger_name: str, tmp_path: Path) -> None:
 
 def test_processor_fields_initial_fields_and_no_caller(logger_name: str, tmp_path: Path) -> None:
     out = tmp_path / "out.log"
-    tel = _telemetry({"level": "debug", "disable_caller": True, "disable_zap_resource": True,
-                      "initial_fields": {"cluster": "c1"}}, logger_name, out)
+    tel = _telemetry(
+        {"level": "debug", "disable_caller": True, "disable_zap_resource": True, "initial_fields": {"cluster": "c1"}},
+        logger_name,
+        out,
+    )
     log = tel.get_logger("batch", Kind.PROCESSOR, Signal.LOGS, PipelineID.parse("logs/x"))
     log.debug("flushing %d items", 3)
     log.with_fields(attempt=2).warning("retrying")
     first, second = _lines(out)
     _, level, msg, fields = first.split("\t")
     assert (level, msg) == ("debug", "flushing 3 items")
-    assert json.loads(fields) == {"cluster": "c1", "otelcol.component.id": "batch",
-                                  "otelcol.component.kind": "processor", "otelcol.signal": "logs",
-                                  "otelcol.pipeline.id": "logs/x"}
+    assert json.loads(fields) == {
+        "cluster": "c1",
+        "otelcol.component.id": "batch",
+        "otelcol.component.kind": "processor",
+        "otelcol.signal": "logs",
+        "otelcol.pipeline.id": "logs/x",
+    }
     assert second.split("\t")[1] == "warn"
     assert json.loads(second.split("\t")[3])["attempt"] == 2
 
@@ -104,8 +115,9 @@ def test_json_encoding(logger_name: str, tmp_path: Path) -> None:
 
 def test_sampling_per_message(logger_name: str, tmp_path: Path) -> None:
     out = tmp_path / "out.log"
-    tel = _telemetry({"sampling": {"initial": 2, "thereafter": 3, "tick": "1h"}, "disable_caller": True},
-                     logger_name, out)
+    tel = _telemetry(
+        {"sampling": {"initial": 2, "thereafter": 3, "tick": "1h"}, "disable_caller": True}, logger_name, out
+    )
     for i in range(10):
         tel.logger.info("same message", extra={"fields": {"i": i}})
     tel.logger.info("other message")
@@ -124,8 +136,10 @@ def test_sampling_disabled(logger_name: str, tmp_path: Path) -> None:
 
 def test_two_outputs_count_once_for_sampling(logger_name: str, tmp_path: Path) -> None:
     a, b = tmp_path / "a.log", tmp_path / "b.log"
-    raw = {"logs": {"output_paths": [str(a), str(b)], "sampling": {"initial": 1, "thereafter": 0}},
-           "metrics": {"level": "none"}}
+    raw = {
+        "logs": {"output_paths": [str(a), str(b)], "sampling": {"initial": 1, "thereafter": 0}},
+        "metrics": {"level": "none"},
+    }
     tel = Telemetry(decode(TelemetryConfig, raw), logger_name=logger_name)
     for _ in range(3):
         tel.logger.info("x")
@@ -134,8 +148,9 @@ def test_two_outputs_count_once_for_sampling(logger_name: str, tmp_path: Path) -
 
 def test_resource_in_logs_follows_config(logger_name: str, tmp_path: Path) -> None:
     out = tmp_path / "out.log"
-    tel = _telemetry({"disable_caller": True}, logger_name, out,
-                     resource={"service.name": "gateway", "service.instance.id": None})
+    tel = _telemetry(
+        {"disable_caller": True}, logger_name, out, resource={"service.name": "gateway", "service.instance.id": None}
+    )
     tel.logger.info("hello")
     fields = json.loads(_lines(out)[0].split("\t")[3])
     assert fields["resource"] == {"service.name": "gateway", "service.version": "9.9.9"}

@@ -38,8 +38,12 @@ def _telemetry(raw: dict[str, Any], logger_name: str, log_file: Path | None = No
     raw = dict(raw)
     logs: dict[str, Any] = {"output_paths": [str(log_file)] if log_file else []}
     raw.setdefault("logs", logs)
-    return Telemetry(decode(TelemetryConfig, raw), BuildInfo("otelcol-test", "desc", "1.2.3"),
-                     logger_name=logger_name, instance_id="abc-123")
+    return Telemetry(
+        decode(TelemetryConfig, raw),
+        BuildInfo("otelcol-test", "desc", "1.2.3"),
+        logger_name=logger_name,
+        instance_id="abc-123",
+    )
 
 
 def _reader_cfg(port: int, **extra: Any) -> dict[str, Any]:
@@ -53,7 +57,9 @@ async def _scrape(port: int, path: str = "/metrics") -> tuple[int, str, str]:
 
 def _render(opts: PrometheusOptions, record: Any) -> str:
     reader = PullMetricReader(opts)
-    provider = MeterProvider(metric_readers=[reader], resource=Resource({"service.name": "svc", "k8s.pod.ip": "1.2.3.4"}))
+    provider = MeterProvider(
+        metric_readers=[reader], resource=Resource({"service.name": "svc", "k8s.pod.ip": "1.2.3.4"})
+    )
     record(provider.get_meter("scope.a", "0.9"))
     try:
         return reader.render()
@@ -62,8 +68,19 @@ def _render(opts: PrometheusOptions, record: Any) -> str:
 
 
 def test_go_number_and_duration_formats() -> None:
-    cases = {1.0: "1", 0.25: "0.25", 10.0: "10", 100000.0: "100000", 1e6: "1e+06", 1234567.0: "1.234567e+06",
-             1e-05: "1e-05", 0.0001: "0.0001", float("inf"): "+Inf", float("-inf"): "-Inf", -2.5: "-2.5"}
+    cases = {
+        1.0: "1",
+        0.25: "0.25",
+        10.0: "10",
+        100000.0: "100000",
+        1e6: "1e+06",
+        1234567.0: "1.234567e+06",
+        1e-05: "1e-05",
+        0.0001: "0.0001",
+        float("inf"): "+Inf",
+        float("-inf"): "-Inf",
+        -2.5: "-2.5",
+    }
     assert {v: go_float(v) for v in cases} == cases
     assert go_duration(0) == "0s"
     assert go_duration(1_500) == "1.5µs"
@@ -82,60 +99,82 @@ def test_unit_suffixes() -> None:
 
 def test_encoding_uses_go_defaults() -> None:
     def record(meter: Any) -> None:
-        sent = meter.create_counter("otelcol_exporter_sent_spans", unit="{spans}",
-                                    description="Number of spans successfully sent to destination.")
+        sent = meter.create_counter(
+            "otelcol_exporter_sent_spans",
+            unit="{spans}",
+            description="Number of spans successfully sent to destination.",
+        )
         sent.add(1234567, {"exporter": "otlp/x"})
         sent.add(3, {"exporter": "debug"})
         meter.create_up_down_counter("otelcol.exporter.in_flight", unit="1").add(2, {"data.type": "traces"})
-        meter.create_observable_gauge("otelcol_exporter_queue_size", callbacks=[
-            lambda _o: [Observation(7, {"exporter": "otlp", "data_type": "logs"})]], description="Size\nof queue")
-        hist = meter.create_histogram("otelcol_processor_internal_duration", unit="s", description="Duration.",
-                                      explicit_bucket_boundaries_advisory=[0.1, 1])
+        meter.create_observable_gauge(
+            "otelcol_exporter_queue_size",
+            callbacks=[lambda _o: [Observation(7, {"exporter": "otlp", "data_type": "logs"})]],
+            description="Size\nof queue",
+        )
+        hist = meter.create_histogram(
+            "otelcol_processor_internal_duration",
+            unit="s",
+            description="Duration.",
+            explicit_bucket_boundaries_advisory=[0.1, 1],
+        )
         hist.record(0.05, {"processor": "batch"})
         hist.record(5, {"processor": "batch"})
 
     text = _render(PrometheusOptions(host="", port=0), record)
-    assert text == "\n".join([
-        "# HELP otelcol_exporter_in_flight ",
-        "# TYPE otelcol_exporter_in_flight gauge",
-        'otelcol_exporter_in_flight{data_type="traces"} 2',
-        "# HELP otelcol_exporter_queue_size Size\\nof queue",
-        "# TYPE otelcol_exporter_queue_size gauge",
-        'otelcol_exporter_queue_size{data_type="logs",exporter="otlp"} 7',
-        "# HELP otelcol_exporter_sent_spans Number of spans successfully sent to destination.",
-        "# TYPE otelcol_exporter_sent_spans counter",
-        'otelcol_exporter_sent_spans{exporter="debug"} 3',
-        'otelcol_exporter_sent_spans{exporter="otlp/x"} 1.234567e+06',
-        "# HELP otelcol_processor_internal_duration Duration.",
-        "# TYPE otelcol_processor_internal_duration histogram",
-        'otelcol_processor_internal_duration_bucket{processor="batch",le="0.1"} 1',
-        'otelcol_processor_internal_duration_bucket{processor="batch",le="1"} 1',
-        'otelcol_processor_internal_duration_bucket{processor="batch",le="+Inf"} 2',
-        'otelcol_processor_internal_duration_sum{processor="batch"} 5.05',
-        'otelcol_processor_internal_duration_count{processor="batch"} 2',
-        "# HELP target_info Target metadata",
-        "# TYPE target_info gauge",
-        'target_info{k8s_pod_ip="1.2.3.4",service_name="svc"} 1',
-        "",
-    ])
+    assert text == "\n".join(
+        [
+            "# HELP otelcol_exporter_in_flight ",
+            "# TYPE otelcol_exporter_in_flight gauge",
+            'otelcol_exporter_in_flight{data_type="traces"} 2',
+            "# HELP otelcol_exporter_queue_size Size\\nof queue",
+            "# TYPE otelcol_exporter_queue_size gauge",
+            'otelcol_exporter_queue_size{data_type="logs",exporter="otlp"} 7',
+            "# HELP otelcol_exporter_sent_spans Number of spans successfully sent to destination.",
+            "# TYPE otelcol_exporter_sent_spans counter",
+            'otelcol_exporter_sent_spans{exporter="debug"} 3',
+            'otelcol_exporter_sent_spans{exporter="otlp/x"} 1.234567e+06',
+            "# HELP otelcol_processor_internal_duration Duration.",
+            "# TYPE otelcol_processor_internal_duration histogram",
+            'otelcol_processor_internal_duration_bucket{processor="batch",le="0.1"} 1',
+            'otelcol_processor_internal_duration_bucket{processor="batch",le="1"} 1',
+            'otelcol_processor_internal_duration_bucket{processor="batch",le="+Inf"} 2',
+            'otelcol_processor_internal_duration_sum{processor="batch"} 5.05',
+            'otelcol_processor_internal_duration_count{processor="batch"} 2',
+            "# HELP target_info Target metadata",
+            "# TYPE target_info gauge",
+            'target_info{k8s_pod_ip="1.2.3.4",service_name="svc"} 1',
+            "",
+        ]
+    )
 
 
 def test_suffixes_scope_and_constant_labels_when_explicitly_enabled() -> None:
     def record(meter: Any) -> None:
         meter.create_counter("otelcol_receiver_accepted_spans", unit="{spans}").add(1, {"receiver": "otlp"})
         meter.create_counter("otelcol_process_cpu_seconds", unit="s").add(2)
-        meter.create_observable_gauge("otelcol_process_memory_rss", unit="By", callbacks=[
-            lambda _o: [Observation(10)]])
+        meter.create_observable_gauge("otelcol_process_memory_rss", unit="By", callbacks=[lambda _o: [Observation(10)]])
 
-    opts = PrometheusOptions(host="", port=0, without_units=False, without_type_suffix=False,
-                             without_scope_info=False, without_target_info=True,
-                             resource_labels_included=("service.name",))
+    opts = PrometheusOptions(
+        host="",
+        port=0,
+        without_units=False,
+        without_type_suffix=False,
+        without_scope_info=False,
+        without_target_info=True,
+        resource_labels_included=("service.name",),
+    )
     names = set(iter_names(_render(opts, record)))
-    assert names == {"otelcol_receiver_accepted_spans_total", "otelcol_process_cpu_seconds_total",
-                     "otelcol_process_memory_rss_bytes"}
+    assert names == {
+        "otelcol_receiver_accepted_spans_total",
+        "otelcol_process_cpu_seconds_total",
+        "otelcol_process_memory_rss_bytes",
+    }
     text = _render(opts, record)
-    assert ('otelcol_receiver_accepted_spans_total{otel_scope_name="scope.a",otel_scope_version="0.9",'
-            'receiver="otlp",service_name="svc"} 1') in text
+    assert (
+        'otelcol_receiver_accepted_spans_total{otel_scope_name="scope.a",otel_scope_version="0.9",'
+        'receiver="otlp",service_name="svc"} 1'
+    ) in text
     assert "target_info" not in text
 
 
@@ -144,8 +183,11 @@ def test_scrape_real_endpoint(logger_name: str) -> None:
         tel = _telemetry({"metrics": _reader_cfg(21001), "resource": {"k8s.pod.name": "pod-1"}}, logger_name)
         settings = tel.settings("otlp", Kind.RECEIVER, Signal.TRACES)
         assert settings.metrics_level == "normal"
-        accepted = settings.meter.create_counter("otelcol_receiver_accepted_spans", unit="{spans}",
-                                                 description="Number of spans successfully pushed into the pipeline.")
+        accepted = settings.meter.create_counter(
+            "otelcol_receiver_accepted_spans",
+            unit="{spans}",
+            description="Number of spans successfully pushed into the pipeline.",
+        )
         accepted.add(5, {"receiver": "otlp", "transport": "grpc", "format": "protobuf"})
         send_size = settings.meter.create_histogram(BATCH_SEND_SIZE, unit="{units}")
         send_size.record(30, {"processor": "batch"})
@@ -165,14 +207,22 @@ def test_scrape_real_endpoint(logger_name: str) -> None:
             buckets = [line for line in text.splitlines() if line.startswith(BATCH_SEND_SIZE + "_bucket")]
             assert len(buckets) == len(BATCH_SEND_SIZE_BUCKETS) + 1
             assert buckets[2] == f'{BATCH_SEND_SIZE}_bucket{{processor="batch",le="50"}} 1'
-            assert ('target_info{k8s_pod_name="pod-1",service_instance_id="abc-123",'
-                    'service_name="otelcol-test",service_version="1.2.3"} 1') in text
+            assert (
+                'target_info{k8s_pod_name="pod-1",service_instance_id="abc-123",'
+                'service_name="otelcol-test",service_version="1.2.3"} 1'
+            ) in text
             assert [line for line in text.splitlines() if "service_name=" in line] == [
-                line for line in text.splitlines() if line.startswith("target_info{")]
+                line for line in text.splitlines() if line.startswith("target_info{")
+            ]
             names = set(iter_names(text))
-            for proc in ("otelcol_process_uptime", "otelcol_process_cpu_seconds", "otelcol_process_memory_rss",
-                         "otelcol_process_runtime_heap_alloc_bytes", "otelcol_process_runtime_total_alloc_bytes",
-                         "otelcol_process_runtime_total_sys_memory_bytes"):
+            for proc in (
+                "otelcol_process_uptime",
+                "otelcol_process_cpu_seconds",
+                "otelcol_process_memory_rss",
+                "otelcol_process_runtime_heap_alloc_bytes",
+                "otelcol_process_runtime_total_alloc_bytes",
+                "otelcol_process_runtime_total_sys_memory_bytes",
+            ):
                 assert proc in names
             assert (await _scrape(21001, "/other"))[0] == 404
             # a second scrape still shows cumulative values
@@ -216,12 +266,21 @@ def _record_levels(tel: Telemetry) -> None:
 @pytest.mark.parametrize(
     ("level", "present", "absent"),
     [
-        ("basic", {"otelcol_processor_incoming_items"},
-         {BATCH_SEND_SIZE, "otelcol_processor_batch_timeout_trigger_send", "otelcol_processor_internal_duration"}),
-        ("normal", {"otelcol_processor_incoming_items", BATCH_SEND_SIZE, "otelcol_processor_batch_timeout_trigger_send"},
-         {"otelcol_processor_batch_batch_send_size_bytes", "otelcol_processor_internal_duration"}),
-        ("detailed", {BATCH_SEND_SIZE, "otelcol_processor_batch_batch_send_size_bytes",
-                      "otelcol_processor_internal_duration"}, set()),
+        (
+            "basic",
+            {"otelcol_processor_incoming_items"},
+            {BATCH_SEND_SIZE, "otelcol_processor_batch_timeout_trigger_send", "otelcol_processor_internal_duration"},
+        ),
+        (
+            "normal",
+            {"otelcol_processor_incoming_items", BATCH_SEND_SIZE, "otelcol_processor_batch_timeout_trigger_send"},
+            {"otelcol_processor_batch_batch_send_size_bytes", "otelcol_processor_internal_duration"},
+        ),
+        (
+            "detailed",
+            {BATCH_SEND_SIZE, "otelcol_processor_batch_batch_send_size_bytes", "otelcol_processor_internal_duration"},
+            set(),
+        ),
     ],
 )
 def test_level_gating(level: str, present: set[str], absent: set[str], logger_name: str, port: int = 21003) -> None:
@@ -242,8 +301,12 @@ def test_level_gating(level: str, present: set[str], absent: set[str], logger_na
 
 def test_user_views_at_detailed(logger_name: str) -> None:
     async def main() -> None:
-        views = [{"selector": {"instrument_name": "otelcol_processor_incoming_items"},
-                  "stream": {"name": "renamed_items", "attribute_keys": {"included": ["processor"]}}}]
+        views = [
+            {
+                "selector": {"instrument_name": "otelcol_processor_incoming_items"},
+                "stream": {"name": "renamed_items", "attribute_keys": {"included": ["processor"]}},
+            }
+        ]
         tel = _telemetry({"metrics": {"level": "detailed", "views": views, **_reader_cfg(21004)}}, logger_name)
         tel.meter.create_counter("otelcol_processor_incoming_items").add(4, {"processor": "p", "otel.signal": "logs"})
         await tel.start()

@@ -96,12 +96,24 @@ class Proc:
 def start(tmp_path: Path) -> Iterator[Callable[..., Proc]]:
     procs: list[Proc] = []
 
-    def run(exporter: str = "debug", ports: tuple[int, int, int, int] = (30001, 30002, 30003, 30004),
-            args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Proc:
+    def run(
+        exporter: str = "debug",
+        ports: tuple[int, int, int, int] = (30001, 30002, 30003, 30004),
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> Proc:
         grpc_port, http_port, health, metrics = ports
         path = tmp_path / f"config{len(procs)}.yaml"
-        path.write_text(CONFIG.format(grpc=grpc_port, http=http_port, health=health, metrics=metrics,
-                                      exporter=exporter, out=tmp_path / "out.jsonl"))
+        path.write_text(
+            CONFIG.format(
+                grpc=grpc_port,
+                http=http_port,
+                health=health,
+                metrics=metrics,
+                exporter=exporter,
+                out=tmp_path / "out.jsonl",
+            )
+        )
         p = Proc(path, tmp_path / f"stderr{len(procs)}.log", args, env)
         procs.append(p)
         return p
@@ -144,9 +156,7 @@ def grpc_span(port: int) -> None:
     span = req.resource_spans.add().scope_spans.add().spans.add()
     span.trace_id, span.span_id, span.name = bytes(range(1, 17)), bytes(range(1, 9)), "g"
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        export = channel.unary_unary(
-            "/opentelemetry.proto.collector.trace.v1.TraceService/Export", None, None
-        )
+        export = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export", None, None)
         export(req.SerializeToString(), timeout=10)
 
 
@@ -179,8 +189,11 @@ def test_two_workers_share_ports_restart_and_stop_gracefully(start: Callable[...
     wait_until(lambda: accepted(metrics, "http") == 30 and accepted(metrics, "grpc") == 3, "the sums", col)
     assert "pyotelcol_workers 2" in scrape(metrics)
     # Both workers took connections on the same ports: the debug exporter logged in both.
-    wait_until(lambda: all(re.search(rf'\tTraces\t.*"worker": {w}\b', col.text()) for w in (0, 1)),
-               "traffic in both workers", col)
+    wait_until(
+        lambda: all(re.search(rf'\tTraces\t.*"worker": {w}\b', col.text()) for w in (0, 1)),
+        "traffic in both workers",
+        col,
+    )
 
     # A worker killed with SIGKILL is restarted; the ports keep serving meanwhile.
     before = children(col)
@@ -229,7 +242,10 @@ def test_worker_startup_error_fails_the_supervisor(start: Callable[..., Proc]) -
         col = start(ports=(30021, 30022, 30023, 30024), args=("--workers", "2"))
         assert col.proc.wait(30) == 1
     err = col.text()
-    assert "Error: cannot start pipelines: failed to start \"otlp\" receiver: listen tcp 127.0.0.1:30022: bind: address already in use" in err
+    assert (
+        'Error: cannot start pipelines: failed to start "otlp" receiver: listen tcp 127.0.0.1:30022: bind: address already in use'
+        in err
+    )
     assert not port_open(30021)  # the other worker was stopped too
 
 

@@ -33,19 +33,33 @@ def build_traces() -> Traces:
     ss = rs.scope_spans.add()
     ss.scope.name, ss.scope.version = "io.test", "1.2.3"
     span = ss.spans.add(
-        trace_id=TRACE_ID, span_id=SPAN_A, parent_span_id=SPAN_B, name="GET /cart", kind=2,
-        start_time_unix_nano=T0, end_time_unix_nano=T1, trace_state="ot=th:0", dropped_attributes_count=1,
+        trace_id=TRACE_ID,
+        span_id=SPAN_A,
+        parent_span_id=SPAN_B,
+        name="GET /cart",
+        kind=2,
+        start_time_unix_nano=T0,
+        end_time_unix_nano=T1,
+        trace_state="ot=th:0",
+        dropped_attributes_count=1,
     )
     span.status.code, span.status.message = Status.STATUS_CODE_ERROR, "boom"
-    span.attributes.extend([kv("http.method", "GET"), kv("http.status", 500), kv("ratio", 0.5),
-                            kv("ok", False), kv("tags", ["a", 1]), kv("blob", b"\x00\x01"),
-                            kv("nested", {"b": 2, "a": "x"})])
+    span.attributes.extend(
+        [
+            kv("http.method", "GET"),
+            kv("http.status", 500),
+            kv("ratio", 0.5),
+            kv("ok", False),
+            kv("tags", ["a", 1]),
+            kv("blob", b"\x00\x01"),
+            kv("nested", {"b": 2, "a": "x"}),
+        ]
+    )
     ev = span.events.add(name="exception", time_unix_nano=T1, dropped_attributes_count=2)
     ev.attributes.extend([kv("exception.type", "ValueError")])
     link = span.links.add(trace_id=TRACE_ID, span_id=SPAN_B, trace_state="k=v")
     link.attributes.extend([kv("link.attr", "l")])
-    ss.spans.add(trace_id=TRACE_ID, span_id=SPAN_B, name="db", kind=3,
-                 start_time_unix_nano=T0, end_time_unix_nano=T1)
+    ss.spans.add(trace_id=TRACE_ID, span_id=SPAN_B, name="db", kind=3, start_time_unix_nano=T0, end_time_unix_nano=T1)
     rs2 = req.resource_spans.add()
     rs2.scope_spans.add().spans.add(name="orphan", start_time_unix_nano=T0, end_time_unix_nano=T1)
     return Traces(req)
@@ -88,8 +102,9 @@ def build_logs() -> Logs:
     rl.resource.attributes.extend([kv("service.name", "checkout")])
     sl = rl.scope_logs.add()
     sl.scope.name = "logger"
-    rec = sl.log_records.add(time_unix_nano=T1, severity_number=10, severity_text="Information",
-                             trace_id=TRACE_ID, span_id=SPAN_A, flags=1)
+    rec = sl.log_records.add(
+        time_unix_nano=T1, severity_number=10, severity_text="Information", trace_id=TRACE_ID, span_id=SPAN_A, flags=1
+    )
     rec.body.string_value = "user logged in"
     rec.attributes.extend([kv("user", "bob"), kv("attempt", 2)])
     event = sl.log_records.add(event_name="browser.page_view", severity_number=9)

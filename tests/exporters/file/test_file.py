@@ -103,7 +103,10 @@ def parse(entries: list[Any], fmt: str) -> list[Any]:
         if fmt == "json":
             key = next(iter(entry))
             classes: dict[str, type[Traces] | type[Metrics] | type[Logs]] = {
-                "resourceSpans": Traces, "resourceMetrics": Metrics, "resourceLogs": Logs}
+                "resourceSpans": Traces,
+                "resourceMetrics": Metrics,
+                "resourceLogs": Logs,
+            }
             out.append(from_json(json.dumps(entry), classes[key].message_type))
         else:
             out.append(entry)
@@ -118,7 +121,10 @@ def test_factory_and_defaults() -> None:
     assert (cfg.path, cfg.append, cfg.format, cfg.compression, cfg.encoding) == ("", False, "json", "", None)
     assert cfg.flush_interval.total_seconds() == 1 and not cfg.rotation.enabled
     assert (cfg.group_by.enabled, cfg.group_by.resource_attribute, cfg.group_by.max_open_files) == (
-        False, "fileexporter.path_segment", 100)
+        False,
+        "fileexporter.path_segment",
+        100,
+    )
     assert (cfg.create_directory, cfg.directory_permissions) == (False, "")
 
 
@@ -220,7 +226,9 @@ def test_rotation_names_backups_and_keeps_max_backups(tmp_path: Path) -> None:
     assert current == ["r9-0", "r10-0", "r11-0"]
     kept = [read_file(str(tmp_path / b)) for b in backups]
     assert [[e["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["name"] for e in k] for k in kept] == [
-        ["r3-0", "r4-0", "r5-0"], ["r6-0", "r7-0", "r8-0"]]
+        ["r3-0", "r4-0", "r5-0"],
+        ["r6-0", "r7-0", "r8-0"],
+    ]
 
 
 def test_rotation_keeps_every_item_with_default_backups(tmp_path: Path) -> None:
@@ -262,12 +270,20 @@ def test_group_by_writes_one_file_per_attribute_value(tmp_path: Path) -> None:
 
 
 def test_group_by_max_open_files_reopens_in_append_mode(tmp_path: Path) -> None:
-    cfg = make_config({"path": str(tmp_path / "g-*.json"), "flush_interval": "1h",
-                       "group_by": {"enabled": True, "max_open_files": 1, "resource_attribute": "fileexporter.path_segment"}})
+    cfg = make_config(
+        {
+            "path": str(tmp_path / "g-*.json"),
+            "flush_interval": "1h",
+            "group_by": {"enabled": True, "max_open_files": 1, "resource_attribute": "fileexporter.path_segment"},
+        }
+    )
     datas = [spans_with([seg], name=f"{seg}{i}-") for i, seg in enumerate(["a", "b", "a", "b", "a"])]
     run(cfg, datas)
     names = {
-        seg: [e["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["name"] for e in read_file(str(tmp_path / f"g-{seg}.json"))]
+        seg: [
+            e["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["name"]
+            for e in read_file(str(tmp_path / f"g-{seg}.json"))
+        ]
         for seg in "ab"
     }
     assert names == {"a": ["a0-0", "a2-0", "a4-0"], "b": ["b1-0", "b3-0"]}
@@ -275,8 +291,10 @@ def test_group_by_max_open_files_reopens_in_append_mode(tmp_path: Path) -> None:
 
 def test_create_directory(tmp_path: Path) -> None:
     nested = tmp_path / "x" / "y" / "out.json"
-    run(make_config({"path": str(nested), "create_directory": True, "directory_permissions": "0700"}),
-        [example("trace.json", Traces)])
+    run(
+        make_config({"path": str(nested), "create_directory": True, "directory_permissions": "0700"}),
+        [example("trace.json", Traces)],
+    )
     assert len(read_file(str(nested))) == 1
     assert (tmp_path / "x" / "y").stat().st_mode & 0o777 == 0o700 & ~_umask()
 
@@ -326,22 +344,33 @@ def test_consume_after_shutdown_is_refused(tmp_path: Path) -> None:
     ("raw", "error"),
     [
         ({}, "path must be non-empty"),
-        ({"path": "o", "append": True, "compression": "zstd"},
-         "append and compression enabled at the same time is not supported"),
-        ({"path": "o", "append": True, "rotation": {}}, "append and rotation enabled at the same time is not supported"),
+        (
+            {"path": "o", "append": True, "compression": "zstd"},
+            "append and compression enabled at the same time is not supported",
+        ),
+        (
+            {"path": "o", "append": True, "rotation": {}},
+            "append and rotation enabled at the same time is not supported",
+        ),
         ({"path": "o", "format": "text"}, "format type is not supported"),
         ({"path": "o", "compression": "gzip"}, "compression is not supported"),
         ({"path": "o", "flush_interval": "-1s"}, "flush_interval must be larger than zero"),
         ({"path": "o", "group_by": {"enabled": True}}, "path must contain exactly one * when group_by is enabled"),
         ({"path": "a*b*c", "group_by": {"enabled": True}}, "path must contain exactly one * when group_by is enabled"),
         ({"path": "*.json", "group_by": {"enabled": True}}, "path must not start with * when group_by is enabled"),
-        ({"path": "d/*.json", "group_by": {"enabled": True, "resource_attribute": ""}},
-         "resource_attribute must not be empty when group_by is enabled"),
+        (
+            {"path": "d/*.json", "group_by": {"enabled": True, "resource_attribute": ""}},
+            "resource_attribute must not be empty when group_by is enabled",
+        ),
         ({"path": "o", "directory_permissions": "0700"}, "directory_permissions requires create_directory to be true"),
-        ({"path": "o", "create_directory": True, "directory_permissions": "0799"},
-         "directory_permissions value must be a valid octal representation"),
-        ({"path": "o", "create_directory": True, "directory_permissions": "1777"},
-         "directory_permissions contain invalid bits for file access"),
+        (
+            {"path": "o", "create_directory": True, "directory_permissions": "0799"},
+            "directory_permissions value must be a valid octal representation",
+        ),
+        (
+            {"path": "o", "create_directory": True, "directory_permissions": "1777"},
+            "directory_permissions contain invalid bits for file access",
+        ),
         ({"path": "o", "encoding": "otlp_encoding"}, "encoding extensions are not supported by pyotelcol yet"),
     ],
 )
@@ -356,7 +385,12 @@ def test_config_values() -> None:
     cfg = make_config({"path": "o", "flush_interval": 0, "rotation": {}})
     assert cfg.effective_flush_interval.total_seconds() == 1  # 0 means the default
     rot = cfg.rotation.value
-    assert cfg.rotation.enabled and (rot.max_megabytes, rot.max_days, rot.max_backups, rot.localtime) == (100, 0, 100, False)
+    assert cfg.rotation.enabled and (rot.max_megabytes, rot.max_days, rot.max_backups, rot.localtime) == (
+        100,
+        0,
+        100,
+        False,
+    )
     assert not make_config({"path": "o"}).rotation.enabled
     assert make_config({"path": "o", "create_directory": True}).directory_mode == 0o755
     factory = create_factory()

@@ -171,7 +171,9 @@ class GrpcSink:
 
     def _handler(self, signal: Signal) -> Any:
         async def export(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
-            md = {k: (v.decode("latin-1") if isinstance(v, bytes) else v) for k, v in context.invocation_metadata() or ()}
+            md = {
+                k: (v.decode("latin-1") if isinstance(v, bytes) else v) for k, v in context.invocation_metadata() or ()
+            }
             record = GrpcRecord(signal, request, md)
             self.attempts.append(record)
             reply = GrpcReply()
@@ -182,7 +184,10 @@ class GrpcSink:
                 trailers: tuple[tuple[str, bytes], ...] = ()
                 if reply.retry_delay_s is not None:
                     trailers = (
-                        ("grpc-status-details-bin", status_details(reply.code.value[0], reply.details, reply.retry_delay_s)),
+                        (
+                            "grpc-status-details-bin",
+                            status_details(reply.code.value[0], reply.details, reply.retry_delay_s),
+                        ),
                     )
                 await context.abort(reply.code, reply.details, trailing_metadata=trailers)
             self.accepted.append(record)
@@ -305,7 +310,9 @@ def _key() -> ec.EllipticCurvePrivateKey:
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _ca(name: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
@@ -323,8 +330,15 @@ def _ca(name: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )

@@ -85,12 +85,18 @@ def test_defaults_are_go_defaults() -> None:
         ({"endpoint": "h:1", "compression": "snappy"}, 'unsupported compression type "snappy": grpcio has no'),
         ({"endpoint": "h:1", "timeout": "-1s"}, "'timeout' must be non-negative"),
         ({"endpoint": "h:1", "tls": {"min_version": "1.4"}}, 'invalid TLS min_version: unsupported TLS version: "1.4"'),
-        ({"endpoint": "h:1", "tls": {"max_version": "1.1", "min_version": "1.3"}},
-         "invalid TLS configuration: min_version cannot be greater than max_version"),
-        ({"endpoint": "h:1", "tls": {"cert_file": "c.pem"}},
-         "TLS configuration must include both certificate and key (CertFile/CertPem and KeyFile/KeyPem)"),
-        ({"endpoint": "h:1", "tls": {"ca_file": "a", "ca_pem": "b"}},
-         "provide either a CA file or the PEM-encoded string, but not both"),
+        (
+            {"endpoint": "h:1", "tls": {"max_version": "1.1", "min_version": "1.3"}},
+            "invalid TLS configuration: min_version cannot be greater than max_version",
+        ),
+        (
+            {"endpoint": "h:1", "tls": {"cert_file": "c.pem"}},
+            "TLS configuration must include both certificate and key (CertFile/CertPem and KeyFile/KeyPem)",
+        ),
+        (
+            {"endpoint": "h:1", "tls": {"ca_file": "a", "ca_pem": "b"}},
+            "provide either a CA file or the PEM-encoded string, but not both",
+        ),
         ({"endpoint": "h:1", "sending_queue": {"num_consumers": 0}}, "`num_consumers` must be positive"),
     ],
 )
@@ -100,8 +106,14 @@ def test_validation_messages(raw: dict[str, Any], message: str) -> None:
 
 
 def test_valid_endpoints() -> None:
-    for endpoint in ("localhost:4317", "http://localhost:4317", "https://collector:443", "dns:///otel:4317",
-                     "unix:///tmp/otel.sock", "[::1]:4317"):
+    for endpoint in (
+        "localhost:4317",
+        "http://localhost:4317",
+        "https://collector:443",
+        "dns:///otel:4317",
+        "unix:///tmp/otel.sock",
+        "[::1]:4317",
+    ):
         assert errors_of({"endpoint": endpoint}) == [], endpoint
     cfg = build({"endpoint": "http://localhost:4317"})
     assert cfg.dial_target() == "localhost:4317" and cfg.uses_tls()  # http:// does not turn TLS off
@@ -227,8 +239,14 @@ def test_error_classes(h: ModuleType, port: Any) -> None:
 
 
 def test_status_code_table() -> None:
-    retryable = {grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.ABORTED,
-                 grpc.StatusCode.OUT_OF_RANGE, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DATA_LOSS}
+    retryable = {
+        grpc.StatusCode.CANCELLED,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.ABORTED,
+        grpc.StatusCode.OUT_OF_RANGE,
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DATA_LOSS,
+    }
     for code in grpc.StatusCode:
         if code is grpc.StatusCode.OK:
             continue
@@ -364,8 +382,11 @@ def test_mtls(h: ModuleType, port: Any, pki: Any) -> None:
 def test_bad_tls_files_fail_start(tmp_path: Any) -> None:
     async def main() -> None:
         missing = str(tmp_path / "nope.pem")
-        with pytest.raises(ValueError, match=f"failed to load TLS config: failed to load CA CertPool File: "
-                                             f"failed to load cert {missing}: open {missing}: no such file"):
+        with pytest.raises(
+            ValueError,
+            match=f"failed to load TLS config: failed to load CA CertPool File: "
+            f"failed to load cert {missing}: open {missing}: no such file",
+        ):
             async with running({"endpoint": "127.0.0.1:1", "tls": {"ca_file": missing}}):
                 pass
         with pytest.raises(ValueError, match="failed to load TLS config: failed to load TLS cert and key: open"):

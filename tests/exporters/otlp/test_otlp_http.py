@@ -74,13 +74,19 @@ def test_defaults_are_go_defaults() -> None:
         ({}, "at least one endpoint must be specified"),
         ({"endpoint": "http://h:1", "encoding": "xml"}, "invalid encoding type: xml"),
         ({"endpoint": "http://h:1", "compression": "brotli"}, 'unsupported compression type "brotli"'),
-        ({"endpoint": "http://h:1", "compression": "gzip", "compression_params": {"level": 12}},
-         'unsupported parameters {Level:+12} for compression type "gzip"'),
-        ({"endpoint": "http://h:1", "compression": "lz4", "compression_params": {"level": 3}},
-         'unsupported parameters {Level:+3} for compression type "lz4"'),
-        ({"endpoint": "http://h:1", "tls": {"max_version": "2"}}, 'invalid TLS max_version: unsupported TLS version: "2"'),
-        ({"endpoint": "http://h:1", "retry_on_failure": {"randomization_factor": 2}},
-         "randomization_factor"),
+        (
+            {"endpoint": "http://h:1", "compression": "gzip", "compression_params": {"level": 12}},
+            'unsupported parameters {Level:+12} for compression type "gzip"',
+        ),
+        (
+            {"endpoint": "http://h:1", "compression": "lz4", "compression_params": {"level": 3}},
+            'unsupported parameters {Level:+3} for compression type "lz4"',
+        ),
+        (
+            {"endpoint": "http://h:1", "tls": {"max_version": "2"}},
+            'invalid TLS max_version: unsupported TLS version: "2"',
+        ),
+        ({"endpoint": "http://h:1", "retry_on_failure": {"randomization_factor": 2}}, "randomization_factor"),
     ],
 )
 def test_validation_messages(raw: dict[str, Any], message: str) -> None:
@@ -177,8 +183,11 @@ def test_client_authenticator_and_host_header(h: ModuleType, port: Any) -> None:
         await sink.start()
         host = NopHost({ID("basicauth", "client"): h.StaticAuth({"Authorization": "Basic dTpw"})})
         try:
-            raw = {"endpoint": sink.base_url, "auth": {"authenticator": "basicauth/client"},
-                   "headers": {"Host": "collector.example", "authorization": "static"}}
+            raw = {
+                "endpoint": sink.base_url,
+                "auth": {"authenticator": "basicauth/client"},
+                "headers": {"Host": "collector.example", "authorization": "static"},
+            }
             async with running(raw, host=host) as exp:
                 await exp.push(h.make_traces(1))
             headers = sink.accepted[-1].headers
@@ -252,8 +261,11 @@ def test_partial_success(h: ModuleType, port: Any, caplog: pytest.LogCaptureFixt
     response.partial_success.error_message = "one span dropped"
     replies = {
         "proto": h.HttpReply(200, response.SerializeToString()),
-        "json": h.HttpReply(200, b'{"partialSuccess":{"rejectedSpans":"4","errorMessage":"json said"}}',
-                            {"Content-Type": "application/json"}),
+        "json": h.HttpReply(
+            200,
+            b'{"partialSuccess":{"rejectedSpans":"4","errorMessage":"json said"}}',
+            {"Content-Type": "application/json"},
+        ),
         "garbage": h.HttpReply(200, b"\xff\xff\xff", {"Content-Type": "application/x-protobuf"}),
         "text": h.HttpReply(200, b"fine", {"Content-Type": "text/plain"}),
     }
@@ -324,16 +336,22 @@ def test_tls_and_plaintext_refusal(h: ModuleType, port: Any, pki: Any) -> None:
         await sink.start()
         try:
             https = sink.base_url
-            for tls in ({"ca_file": str(pki.ca)}, {"ca_pem": pki.ca.read_text()}, {"insecure_skip_verify": True},
-                        {"ca_file": str(pki.ca), "min_version": "1.3"}):
+            for tls in (
+                {"ca_file": str(pki.ca)},
+                {"ca_pem": pki.ca.read_text()},
+                {"insecure_skip_verify": True},
+                {"ca_file": str(pki.ca), "min_version": "1.3"},
+            ):
                 async with running({"endpoint": https, "tls": tls}) as exp:
                     await exp.push(h.make_traces(1))
             assert len(sink.accepted) == 4
             # An untrusted server certificate, or plaintext to a TLS port: refused, retryable.
             http = https.replace("https://", "http://")
-            for raw in ({"endpoint": https, "tls": {"ca_file": str(pki.other_ca)}},
-                        {"endpoint": https},  # system roots do not know the test CA
-                        {"endpoint": http, "tls": {"ca_file": str(pki.ca)}}):
+            for raw in (
+                {"endpoint": https, "tls": {"ca_file": str(pki.other_ca)}},
+                {"endpoint": https},  # system roots do not know the test CA
+                {"endpoint": http, "tls": {"ca_file": str(pki.ca)}},
+            ):
                 async with running(raw) as exp:
                     with pytest.raises(ConsumerError) as info:
                         await exp.push(h.make_traces(1))
@@ -380,7 +398,9 @@ def test_bad_tls_files_fail_start(tmp_path: Any, pki: Any) -> None:
             async with running({"endpoint": "https://127.0.0.1:1", "tls": {"ca_file": missing}}):
                 pass
         (tmp_path / "junk.pem").write_text("not a certificate")
-        with pytest.raises(ValueError, match="failed to load TLS config: failed to load CA CertPool PEM: failed to parse cert"):
+        with pytest.raises(
+            ValueError, match="failed to load TLS config: failed to load CA CertPool PEM: failed to parse cert"
+        ):
             async with running({"endpoint": "https://127.0.0.1:1", "tls": {"ca_pem": "junk"}}):
                 pass
         wrong_key = {"cert_file": str(pki.client_cert), "key_file": str(pki.server_key)}

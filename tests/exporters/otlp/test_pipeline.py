@@ -40,7 +40,9 @@ def _config(factory: Any, raw: dict[str, Any]) -> Any:
 @asynccontextmanager
 async def receiver(grpc_port: int, http_port: int) -> AsyncIterator[dict[Signal, Sink]]:
     factory = receiver_factory()
-    raw = {"protocols": {"grpc": {"endpoint": f"127.0.0.1:{grpc_port}"}, "http": {"endpoint": f"127.0.0.1:{http_port}"}}}
+    raw = {
+        "protocols": {"grpc": {"endpoint": f"127.0.0.1:{grpc_port}"}, "http": {"endpoint": f"127.0.0.1:{http_port}"}}
+    }
     cfg = decode(type(factory.create_default_config()), raw, factory.create_default_config())
     sinks = {s: Sink() for s in SIGNALS}
     comps = [factory.create_for(s, make_settings("otlp", Kind.RECEIVER, s), cfg, sinks[s]) for s in SIGNALS]
@@ -108,8 +110,15 @@ def test_queue_full_refuses_retryably_and_shutdown_drains(h: ModuleType, port: A
 
         sink = h.GrpcSink(port(), behaviour=stall)
         await sink.start()
-        cfg = _config(factory, {"endpoint": sink.target, "tls": {"insecure": True}, "timeout": "5s",
-                                "sending_queue": {"num_consumers": 1, "queue_size": 2}})
+        cfg = _config(
+            factory,
+            {
+                "endpoint": sink.target,
+                "tls": {"insecure": True},
+                "timeout": "5s",
+                "sending_queue": {"num_consumers": 1, "queue_size": 2},
+            },
+        )
         exp = factory.create_for(Signal.TRACES, make_settings("otlp", Kind.EXPORTER, Signal.TRACES), cfg)
         await exp.start(NopHost())
         try:

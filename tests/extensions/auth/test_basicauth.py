@@ -71,8 +71,9 @@ def _hashes(password: str) -> dict[str, str]:
     }
     if shutil.which("openssl"):
         for name, flag in (("apr1", "-apr1"), ("md5", "-1"), ("sha256", "-5"), ("sha512", "-6")):
-            out[name] = subprocess.run(["openssl", "passwd", flag, "-stdin"], input=password, capture_output=True,
-                                       text=True, check=True).stdout.strip()
+            out[name] = subprocess.run(
+                ["openssl", "passwd", flag, "-stdin"], input=password, capture_output=True, text=True, check=True
+            ).stdout.strip()
     # A published SHA-crypt vector with explicit rounds (Drepper's specification).
     out["rounds"] = "$5$rounds=10000$saltstringsaltstring$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA"
     try:
@@ -103,8 +104,9 @@ def test_htpasswd_formats() -> None:
             with pytest.raises(AuthError, match=r"^invalid credentials$"):
                 await ext.authenticate(basic(name, pw + "x"))
         # concurrent checks of one credential share one verification
-        results = await asyncio.gather(*(ext.authenticate(basic("sha512" if "sha512" in hashes else "sha", PASSWORD))
-                                         for _ in range(5)))
+        results = await asyncio.gather(
+            *(ext.authenticate(basic("sha512" if "sha512" in hashes else "sha", PASSWORD)) for _ in range(5))
+        )
         assert len({r["raw"] for r in results}) == 1
         await ext.shutdown()
 
@@ -179,7 +181,9 @@ def test_client_headers() -> None:
     asyncio.run(main())
 
 
-def test_client_credential_files(tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_client_credential_files(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("pyotelcol.helpers.filewatch.POLL_INTERVAL_S", 0.05)  # poll faster than the default 1 s
     caplog.set_level(logging.DEBUG)
     user_file, pw_file = tmp_path / "user", tmp_path / "pw"
@@ -190,8 +194,9 @@ def test_client_credential_files(tmp_path: Path, caplog: pytest.LogCaptureFixtur
         return {"Authorization": "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode()}
 
     async def main() -> None:
-        ext = make({"client_auth": {"username": "ignored", "username_file": str(user_file),
-                                    "password_file": str(pw_file)}})
+        ext = make(
+            {"client_auth": {"username": "ignored", "username_file": str(user_file), "password_file": str(pw_file)}}
+        )
         await ext.start(NopHost())
         try:
             assert await ext.headers() == header("svc", PASSWORD)
@@ -214,8 +219,9 @@ def test_client_credential_files(tmp_path: Path, caplog: pytest.LogCaptureFixtur
         empty = tmp_path / "empty"
         empty.write_text("")
         ext2 = make({"client_auth": {"username": "u", "password_file": str(empty)}})
-        with pytest.raises(ValueError, match=f'^failed to read credentials file "{empty}": credentials file '
-                                             f'"{empty}" is empty$'):
+        with pytest.raises(
+            ValueError, match=f'^failed to read credentials file "{empty}": credentials file "{empty}" is empty$'
+        ):
             await ext2.start(NopHost())
 
     asyncio.run(main())

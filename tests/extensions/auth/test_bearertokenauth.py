@@ -103,7 +103,9 @@ def test_client_headers() -> None:
     asyncio.run(main())
 
 
-def test_token_file_is_read_and_reloaded(tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_file_is_read_and_reloaded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("pyotelcol.helpers.filewatch.POLL_INTERVAL_S", 0.05)  # poll faster than the default 1 s
     caplog.set_level(logging.DEBUG)
     path = tmp_path / "token"

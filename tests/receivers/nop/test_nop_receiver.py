@@ -28,7 +28,9 @@ def test_factory_and_config() -> None:
 def test_never_emits(signal: Signal) -> None:
     factory = create_factory()
     sink = Sink()
-    receiver = factory.create_for(signal, make_settings("nop", Kind.RECEIVER, signal), factory.create_default_config(), sink)
+    receiver = factory.create_for(
+        signal, make_settings("nop", Kind.RECEIVER, signal), factory.create_default_config(), sink
+    )
 
     async def run() -> None:
         await receiver.shutdown()

@@ -124,18 +124,28 @@ async def run(
             await ext.shutdown()
 
 
-async def post(url: str, body: bytes, content_type: str, headers: dict[str, str] | None = None,
-               ssl_ctx: ssl.SSLContext | None = None) -> tuple[int, str, bytes]:
+async def post(
+    url: str,
+    body: bytes,
+    content_type: str,
+    headers: dict[str, str] | None = None,
+    ssl_ctx: ssl.SSLContext | None = None,
+) -> tuple[int, str, bytes]:
     async with (
         ClientSession() as session,
-        session.post(url, data=body, headers={"Content-Type": content_type, **(headers or {})},
-                     ssl=ssl_ctx if ssl_ctx is not None else True) as resp,
+        session.post(
+            url,
+            data=body,
+            headers={"Content-Type": content_type, **(headers or {})},
+            ssl=ssl_ctx if ssl_ctx is not None else True,
+        ) as resp,
     ):
         return resp.status, resp.headers.get("Content-Type", ""), await resp.read()
 
 
-async def grpc_call(target: str, metadata: tuple[tuple[str, str], ...] = (),
-                    creds: grpc.ChannelCredentials | None = None) -> tuple[grpc.StatusCode, str]:
+async def grpc_call(
+    target: str, metadata: tuple[tuple[str, str], ...] = (), creds: grpc.ChannelCredentials | None = None
+) -> tuple[grpc.StatusCode, str]:
     channel = grpc.aio.secure_channel(target, creds) if creds else grpc.aio.insecure_channel(target)
     async with channel:
         try:
@@ -239,8 +249,9 @@ def test_http_basicauth_htpasswd(tmp_path: Path, caplog: pytest.LogCaptureFixtur
     # {SHA} entry for "alice"; "bob" plain in the file, then overridden inline
     sha = base64.b64encode(hashlib.sha1(PASSWORD.encode()).digest()).decode()
     htpasswd.write_text(f"alice:{{SHA}}{sha}\nbob:old-password\n")
-    ext = make_extension(basicauth_factory(), "basicauth/server",
-                         {"htpasswd": {"file": str(htpasswd), "inline": f"bob:{PASSWORD}\n"}})
+    ext = make_extension(
+        basicauth_factory(), "basicauth/server", {"htpasswd": {"file": str(htpasswd), "inline": f"bob:{PASSWORD}\n"}}
+    )
 
     async def main() -> None:
         section = {"auth": {"authenticator": "basicauth/server"}}
@@ -269,13 +280,18 @@ def test_http_basicauth_htpasswd(tmp_path: Path, caplog: pytest.LogCaptureFixtur
 def test_client_side_headers_against_server_side() -> None:
     """The client half of each extension produces what the server half accepts."""
     client_bearer = make_extension(bearer_factory(), "bearertokenauth/out", {"token": TOKEN})
-    client_basic = make_extension(basicauth_factory(), "basicauth/out",
-                                  {"client_auth": {"username": "svc", "password": PASSWORD}})
+    client_basic = make_extension(
+        basicauth_factory(), "basicauth/out", {"client_auth": {"username": "svc", "password": PASSWORD}}
+    )
     server_basic = make_extension(basicauth_factory(), "basicauth/in", {"htpasswd": {"inline": f"svc:{PASSWORD}"}})
 
     async def main() -> None:
-        exts = {"bearertokenauth/in": bearer_ext(), "bearertokenauth/out": client_bearer,
-                "basicauth/out": client_basic, "basicauth/in": server_basic}
+        exts = {
+            "bearertokenauth/in": bearer_ext(),
+            "bearertokenauth/out": client_bearer,
+            "basicauth/out": client_basic,
+            "basicauth/in": server_basic,
+        }
         async with (
             run(exts, grpc_section={"auth": {"authenticator": "basicauth/in"}}, http_section=AUTH_BEARER) as rcv,
         ):
@@ -302,8 +318,7 @@ def test_grpc_bearer_right_wrong_missing(caplog: pytest.LogCaptureFixture) -> No
             ok = await grpc_call(rcv.grpc_target, (("authorization", f"Bearer {TOKEN}"),))
             assert ok == (grpc.StatusCode.OK, "")
             missing = await grpc_call(rcv.grpc_target)
-            assert missing == (grpc.StatusCode.UNAUTHENTICATED,
-                               "missing or empty authorization header: Authorization")
+            assert missing == (grpc.StatusCode.UNAUTHENTICATED, "missing or empty authorization header: Authorization")
             wrong = await grpc_call(rcv.grpc_target, (("authorization", "Bearer wrong"),))
             assert wrong == (grpc.StatusCode.UNAUTHENTICATED, "scheme or token does not match")
             assert rcv.sink.item_count() == 1
@@ -326,8 +341,9 @@ def test_grpc_sdk_exporter_with_and_without_token() -> None:
 
     async def main() -> None:
         async with run({"bearertokenauth/in": bearer_ext()}, grpc_section=AUTH_BEARER) as rcv:
-            good = OTLPSpanExporter(endpoint=rcv.grpc_target, insecure=True,
-                                    headers={"authorization": f"Bearer {TOKEN}"})
+            good = OTLPSpanExporter(
+                endpoint=rcv.grpc_target, insecure=True, headers={"authorization": f"Bearer {TOKEN}"}
+            )
             bad = OTLPSpanExporter(endpoint=rcv.grpc_target, insecure=True, headers={"authorization": "Bearer x"})
             try:
                 assert await asyncio.to_thread(good.export, spans) == SpanExportResult.SUCCESS
@@ -344,16 +360,21 @@ def test_grpc_sdk_exporter_with_and_without_token() -> None:
 
 
 def test_authenticator_lookup_errors() -> None:
-    client_only = make_extension(basicauth_factory(), "basicauth/out",
-                                 {"client_auth": {"username": "u", "password": "p"}})
+    client_only = make_extension(
+        basicauth_factory(), "basicauth/out", {"client_auth": {"username": "u", "password": "p"}}
+    )
 
     async def main() -> None:
-        with pytest.raises(ValueError, match='failed to resolve authenticator "bearertokenauth/in": '
-                                             'authenticator not found'):
+        with pytest.raises(
+            ValueError, match='failed to resolve authenticator "bearertokenauth/in": authenticator not found'
+        ):
             async with run({}, http_section=AUTH_BEARER):
                 pass
-        with pytest.raises(ValueError, match='failed to resolve authenticator "basicauth/out": '
-                                             'requested authenticator is not a server authenticator'):
+        with pytest.raises(
+            ValueError,
+            match='failed to resolve authenticator "basicauth/out": '
+            "requested authenticator is not a server authenticator",
+        ):
             async with run({"basicauth/out": client_only}, grpc_section={"auth": {"authenticator": "basicauth/out"}}):
                 pass
 
@@ -363,8 +384,12 @@ def test_authenticator_lookup_errors() -> None:
 # -- TLS certificate reload ---------------------------------------------------------------------
 
 
-def _write_cert(directory: Path, cn: str, ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None,
-                prefix: str = "server") -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+def _write_cert(
+    directory: Path,
+    cn: str,
+    ca: tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None = None,
+    prefix: str = "server",
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
     now = datetime.datetime.now(datetime.UTC)
@@ -377,14 +402,17 @@ def _write_cert(directory: Path, cn: str, ca: tuple[x509.Certificate, ec.Ellipti
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(hours=1))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=ca is None and prefix == "ca", path_length=None), critical=True)
     )
     cert = builder.sign(issuer_key, hashes.SHA256())
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     # write-then-rename, as a certificate manager does
     for suffix, data in ((".crt", cert_pem), (".key", key_pem)):
         tmp = directory / f".{prefix}{suffix}.tmp"
@@ -397,8 +425,10 @@ def _served_cn(port: int) -> str:
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock, \
-            ctx.wrap_socket(sock, server_hostname="localhost") as tls:
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=5) as sock,
+        ctx.wrap_socket(sock, server_hostname="localhost") as tls,
+    ):
         der = tls.getpeercert(binary_form=True)
     assert der is not None
     cert = x509.load_der_x509_certificate(der)
@@ -417,8 +447,13 @@ async def _wait_for_cn(port: int, cn: str) -> None:
 
 def test_tls_reload_interval_serves_rotated_certificate(tmp_path: Path) -> None:
     _write_cert(tmp_path, "first")
-    tls = {"tls": {"cert_file": str(tmp_path / "server.crt"), "key_file": str(tmp_path / "server.key"),
-                   "reload_interval": "100ms"}}
+    tls = {
+        "tls": {
+            "cert_file": str(tmp_path / "server.crt"),
+            "key_file": str(tmp_path / "server.key"),
+            "reload_interval": "100ms",
+        }
+    }
 
     async def main() -> None:
         async with run({}, grpc_section=tls, http_section=tls) as rcv:
@@ -439,8 +474,13 @@ def test_tls_reload_interval_serves_rotated_certificate(tmp_path: Path) -> None:
 
 def test_tls_reload_keeps_serving_when_new_files_are_bad(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     _write_cert(tmp_path, "good")
-    tls = {"tls": {"cert_file": str(tmp_path / "server.crt"), "key_file": str(tmp_path / "server.key"),
-                   "reload_interval": "50ms"}}
+    tls = {
+        "tls": {
+            "cert_file": str(tmp_path / "server.crt"),
+            "key_file": str(tmp_path / "server.key"),
+            "reload_interval": "50ms",
+        }
+    }
 
     async def main() -> None:
         async with run({}, http_section=tls) as rcv:
@@ -468,8 +508,14 @@ def test_mtls_client_ca_reload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     _write_cert(new_dir, "new-client", ca=new_ca, prefix="client")
     client_ca = tmp_path / "client-ca.crt"
     client_ca.write_bytes((old_dir / "ca.crt").read_bytes())
-    tls = {"tls": {"cert_file": str(ca_dir / "server.crt"), "key_file": str(ca_dir / "server.key"),
-                   "client_ca_file": str(client_ca), "client_ca_file_reload": True}}
+    tls = {
+        "tls": {
+            "cert_file": str(ca_dir / "server.crt"),
+            "key_file": str(ca_dir / "server.key"),
+            "client_ca_file": str(client_ca),
+            "client_ca_file_reload": True,
+        }
+    }
 
     def client_ctx(d: Path) -> ssl.SSLContext:
         ctx = ssl.create_default_context(cafile=str(ca_dir / "server.crt"))

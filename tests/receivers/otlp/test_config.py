@@ -39,7 +39,10 @@ def test_default_config() -> None:
     assert grpc.value.max_recv_msg_size() == 4 << 20
     assert grpc.value.keepalive.enabled and grpc.value.keepalive.value.server_parameters.enabled
     assert (http.value.traces_url_path, http.value.metrics_url_path, http.value.logs_url_path) == (
-        "/v1/traces", "/v1/metrics", "/v1/logs")
+        "/v1/traces",
+        "/v1/metrics",
+        "/v1/logs",
+    )
     assert http.value.write_timeout == http.value.read_header_timeout == http.value.idle_timeout == timedelta(0)
     assert http.value.keep_alives_enabled and http.value.compression_algorithms is None
     assert http.value.effective_max_request_body_size() == 20 << 20
@@ -64,8 +67,9 @@ def test_protocol_presence_enables(raw: Any, grpc_on: bool, http_on: bool) -> No
     assert errors(cfg) == []
 
 
-@pytest.mark.parametrize("raw", [{}, {"protocols": {}}, {"protocols": None},
-                                 {"protocols": {"grpc": {"enabled": False}}}])
+@pytest.mark.parametrize(
+    "raw", [{}, {"protocols": {}}, {"protocols": None}, {"protocols": {"grpc": {"enabled": False}}}]
+)
 def test_no_protocol_is_invalid(raw: Any) -> None:
     assert errors(load(raw)) == ["receivers::otlp: must specify at least one protocol when using the OTLP receiver"]
 
@@ -104,25 +108,36 @@ def test_url_paths_are_sanitized() -> None:
     cfg = load({"protocols": {"http": {"traces_url_path": "bad%zzpath"}}})
     assert errors(cfg) == [
         'receivers::otlp::protocols::http: invalid HTTP URL path set for signal: parse "bad%zzpath": '
-        'invalid URL escape "%zz"']
+        'invalid URL escape "%zz"'
+    ]
 
 
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
         ({"grpc": {"transport": "carrier-pigeon"}}, 'invalid transport type "carrier-pigeon"'),
-        ({"grpc": {"max_recv_msg_size_mib": -1}},
-         "invalid max_recv_msg_size_mib value, must be between 1 and 8796093022207: -1"),
+        (
+            {"grpc": {"max_recv_msg_size_mib": -1}},
+            "invalid max_recv_msg_size_mib value, must be between 1 and 8796093022207: -1",
+        ),
         ({"grpc": {"read_buffer_size": -1}}, "invalid read_buffer_size value: -1"),
-        ({"grpc": {"tls": {"cert_file": "c.pem"}}},
-         "TLS configuration must include both certificate and key (CertFile/CertPem and KeyFile/KeyPem)"),
+        (
+            {"grpc": {"tls": {"cert_file": "c.pem"}}},
+            "TLS configuration must include both certificate and key (CertFile/CertPem and KeyFile/KeyPem)",
+        ),
         ({"http": {"tls": {}}}, "TLS configuration must include both certificate and key for server connections"),
-        ({"http": {"tls": {"cert_file": "c", "key_file": "k", "min_version": "1.5"}}},
-         'invalid TLS min_version: unsupported TLS version: "1.5"'),
-        ({"http": {"tls": {"cert_file": "c", "key_file": "k", "min_version": "1.3", "max_version": "1.2"}}},
-         "invalid TLS configuration: min_version cannot be greater than max_version"),
-        ({"http": {"response_headers": [{"name": "a", "value": "1"}, {"name": "a", "value": "2"}]}},
-         "duplicate keys in map-style list: [a]"),
+        (
+            {"http": {"tls": {"cert_file": "c", "key_file": "k", "min_version": "1.5"}}},
+            'invalid TLS min_version: unsupported TLS version: "1.5"',
+        ),
+        (
+            {"http": {"tls": {"cert_file": "c", "key_file": "k", "min_version": "1.3", "max_version": "1.2"}}},
+            "invalid TLS configuration: min_version cannot be greater than max_version",
+        ),
+        (
+            {"http": {"response_headers": [{"name": "a", "value": "1"}, {"name": "a", "value": "2"}]}},
+            "duplicate keys in map-style list: [a]",
+        ),
     ],
 )
 def test_validation_messages(raw: Any, message: str) -> None:

@@ -162,8 +162,9 @@ def test_message_size_limit(otlp: Any) -> None:
             assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
             trailers: dict[str, Any] = dict(err.trailing_metadata() or ())  # type: ignore[arg-type]
             assert "google.rpc.retryinfo-bin" not in trailers and "grpc-status-details-bin" not in trailers
-            err = await call_error(run.grpc_target, Signal.LOGS, _big_request(4 << 20),
-                                   compression=grpc.Compression.Gzip)
+            err = await call_error(
+                run.grpc_target, Signal.LOGS, _big_request(4 << 20), compression=grpc.Compression.Gzip
+            )
             assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
             assert not run.sinks[Signal.LOGS].received
         async with otlp.run(grpc={"max_recv_msg_size_mib": 8}) as run:
@@ -260,7 +261,8 @@ def test_taken_port_fails_start(otlp: Any, protocol: str) -> None:
             from pyotelcol.testing import NopHost, Sink, make_settings
 
             second = create_factory().create_for(
-                Signal.TRACES, make_settings("otlp/second", Kind.RECEIVER, Signal.TRACES), cfg, Sink())
+                Signal.TRACES, make_settings("otlp/second", Kind.RECEIVER, Signal.TRACES), cfg, Sink()
+            )
             with pytest.raises(OSError) as info:
                 await second.start(NopHost())
             assert str(info.value) == f"listen tcp 127.0.0.1:{port}: bind: address already in use"
@@ -308,10 +310,12 @@ def test_auth_without_extension_fails_start(otlp: Any) -> None:
 
     async def main() -> None:
         port = otlp.next_port()
-        cfg = otlp.build({"protocols": {"grpc": {"endpoint": f"127.0.0.1:{port}",
-                                                 "auth": {"authenticator": "basicauth"}}}})
+        cfg = otlp.build(
+            {"protocols": {"grpc": {"endpoint": f"127.0.0.1:{port}", "auth": {"authenticator": "basicauth"}}}}
+        )
         receiver = create_factory().create_for(
-            Signal.TRACES, make_settings("otlp", Kind.RECEIVER, Signal.TRACES), cfg, Sink())
+            Signal.TRACES, make_settings("otlp", Kind.RECEIVER, Signal.TRACES), cfg, Sink()
+        )
         with pytest.raises(ValueError, match='failed to resolve authenticator "basicauth": authenticator not found'):
             await receiver.start(NopHost())
         await receiver.shutdown()

@@ -121,8 +121,22 @@ def test_snappy_block_checks_declared_size_before_decoding() -> None:
 
 @pytest.mark.parametrize(
     ("code", "http"),
-    [(1, 503), (2, 500), (3, 400), (4, 503), (5, 500), (7, 403), (8, 429), (10, 503), (11, 503), (12, 404),
-     (13, 500), (14, 503), (15, 503), (16, 401)],
+    [
+        (1, 503),
+        (2, 500),
+        (3, 400),
+        (4, 503),
+        (5, 500),
+        (7, 403),
+        (8, 429),
+        (10, 503),
+        (11, 503),
+        (12, 404),
+        (13, 500),
+        (14, 503),
+        (15, 503),
+        (16, 401),
+    ],
 )
 def test_http_status_for_code(code: int, http: int) -> None:
     assert http_status_for_code(code) == http
@@ -130,9 +144,17 @@ def test_http_status_for_code(code: int, http: int) -> None:
 
 def test_grpc_code_for_http() -> None:
     assert [grpc_code_for_http(s) for s in (400, 401, 403, 404, 413, 429, 500, 502, 503, 504)] == [
-        GrpcCode.INVALID_ARGUMENT, GrpcCode.UNAUTHENTICATED, GrpcCode.PERMISSION_DENIED, GrpcCode.UNIMPLEMENTED,
-        GrpcCode.UNKNOWN, GrpcCode.RESOURCE_EXHAUSTED, GrpcCode.UNKNOWN, GrpcCode.UNAVAILABLE,
-        GrpcCode.UNAVAILABLE, GrpcCode.UNAVAILABLE]
+        GrpcCode.INVALID_ARGUMENT,
+        GrpcCode.UNAUTHENTICATED,
+        GrpcCode.PERMISSION_DENIED,
+        GrpcCode.UNIMPLEMENTED,
+        GrpcCode.UNKNOWN,
+        GrpcCode.RESOURCE_EXHAUSTED,
+        GrpcCode.UNKNOWN,
+        GrpcCode.UNAVAILABLE,
+        GrpcCode.UNAVAILABLE,
+        GrpcCode.UNAVAILABLE,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -158,8 +180,10 @@ def test_retry_after_becomes_retry_info_everywhere() -> None:
     assert st.http_status == 503
     assert st.http_headers() == {"Retry-After": "13"}
     assert json.loads(st.to_json()) == {
-        "code": 14, "message": "slow down",
-        "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "13.250s"}]}
+        "code": 14,
+        "message": "slow down",
+        "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "13.250s"}],
+    }
     decoded = status_pb2.Status()
     decoded.ParseFromString(st.to_wire())
     info = error_details_pb2.RetryInfo()

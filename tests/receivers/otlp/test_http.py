@@ -41,8 +41,12 @@ REQUEST_TYPES: dict[str, Any] = {
     "events.json": ExportLogsServiceRequest,
 }
 PATHS = {"trace.json": "/v1/traces", "metrics.json": "/v1/metrics", "logs.json": "/v1/logs", "events.json": "/v1/logs"}
-SIGNALS = {"trace.json": Signal.TRACES, "metrics.json": Signal.METRICS, "logs.json": Signal.LOGS,
-           "events.json": Signal.LOGS}
+SIGNALS = {
+    "trace.json": Signal.TRACES,
+    "metrics.json": Signal.METRICS,
+    "logs.json": Signal.LOGS,
+    "events.json": Signal.LOGS,
+}
 
 
 class Reply:
@@ -152,8 +156,11 @@ def _variant(kind: str) -> bytes:
     elif kind == "time-as-number":
         span["startTimeUnixNano"] = int(span["startTimeUnixNano"])
     elif kind == "snake-case":
-        doc = {"resource_spans": [{"resource": doc["resourceSpans"][0]["resource"],
-                                   "scope_spans": doc["resourceSpans"][0]["scopeSpans"]}]}
+        doc = {
+            "resource_spans": [
+                {"resource": doc["resourceSpans"][0]["resource"], "scope_spans": doc["resourceSpans"][0]["scopeSpans"]}
+            ]
+        }
     return json.dumps(doc).encode()
 
 
@@ -217,8 +224,7 @@ def test_protocols_served_at_once(otlp: Any) -> None:
             import grpc.aio
 
             async with grpc.aio.insecure_channel(run.grpc_target) as channel:
-                export = channel.unary_unary(
-                    "/opentelemetry.proto.collector.trace.v1.TraceService/Export", None, None)
+                export = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export", None, None)
                 assert await export(trace_pb()) == b"\x0a\x00"
             await assert_still_works(run)
             assert len(run.sinks[Signal.TRACES].received) == 2
@@ -240,8 +246,12 @@ UNSUPPORTED = (415, "text/plain", b"415 unsupported media type, supported: [appl
         ("GET", "/v1/traces", {"Content-Type": "text/plain"}, NOT_ALLOWED),
         ("PUT", "/v1/logs", {"Content-Type": JS}, NOT_ALLOWED),
         ("HEAD", "/v1/metrics", {}, (405, "text/plain", b"")),
-        ("OPTIONS", "/v1/traces", {"Origin": "https://a.example.com", "Access-Control-Request-Method": "POST"},
-         NOT_ALLOWED),
+        (
+            "OPTIONS",
+            "/v1/traces",
+            {"Origin": "https://a.example.com", "Access-Control-Request-Method": "POST"},
+            NOT_ALLOWED,
+        ),
         ("POST", "/v1/traces", {}, UNSUPPORTED),
         ("POST", "/v1/traces", {"Content-Type": "text/plain"}, UNSUPPORTED),
         ("POST", "/v1/traces", {"Content-Type": "application/protobuf"}, UNSUPPORTED),
@@ -332,8 +342,11 @@ def test_bad_content_encoding(
             reply = await send(run.url("/v1/traces"), body, headers)
             assert reply.status == status
             assert reply.content_type == content_type
-            st = reply.json() if content_type == JS else {"code": reply.status_pb().code,
-                                                          "message": reply.status_pb().message}
+            st = (
+                reply.json()
+                if content_type == JS
+                else {"code": reply.status_pb().code, "message": reply.status_pb().message}
+            )
             assert st == {"code": 3, "message": message}
             await assert_still_works(run)
 
@@ -577,10 +590,12 @@ def test_self_metrics_count_accepted_items(otlp: Any) -> None:
                 assert (await send(run.url(PATHS[name]), otlp.example(name), {"Content-Type": JS})).status == 200
             values = metric_values(run.reader)
             assert values["otelcol_receiver_accepted_spans"] == [
-                ({"receiver": "otlp/in", "transport": "http", "format": "protobuf"}, 1.0)]
+                ({"receiver": "otlp/in", "transport": "http", "format": "protobuf"}, 1.0)
+            ]
             assert values["otelcol_receiver_accepted_metric_points"][0][1] == 4.0
             assert values["otelcol_receiver_accepted_log_records"] == [
-                ({"receiver": "otlp/in", "transport": "http"}, 1.0)]
+                ({"receiver": "otlp/in", "transport": "http"}, 1.0)
+            ]
 
     asyncio.run(main())
 
@@ -596,7 +611,9 @@ def test_custom_url_paths(otlp: Any) -> None:
             assert (await send(run.url("/v1/traces"), EXAMPLE_TRACE, {"Content-Type": JS})).status == 404
             logs = otlp.example("logs.json")
             assert (await send(run.url("/log/ingest"), logs, {"Content-Type": JS})).status == 200
-            assert (await send(run.url("/v1/metrics"), otlp.example("metrics.json"), {"Content-Type": JS})).status == 200
+            assert (
+                await send(run.url("/v1/metrics"), otlp.example("metrics.json"), {"Content-Type": JS})
+            ).status == 200
             assert run.sinks[Signal.TRACES].item_count() == 2
 
     asyncio.run(main())
@@ -613,32 +630,70 @@ def test_signal_without_pipeline_is_404(otlp: Any) -> None:
 
 # -- CORS -------------------------------------------------------------------------------------
 
-CORS = {"cors": {"allowed_origins": ["https://*.example.com", "https://exact.test"], "max_age": 7200,
-                 "exposed_headers": ["x-trace"]}}
+CORS = {
+    "cors": {
+        "allowed_origins": ["https://*.example.com", "https://exact.test"],
+        "max_age": 7200,
+        "exposed_headers": ["x-trace"],
+    }
+}
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 
 
 @pytest.mark.parametrize(
     ("cors", "headers", "expected"),
     [
-        (CORS, {"Origin": "https://a.example.com", "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": "content-type"},
-         {"Access-Control-Allow-Origin": "https://a.example.com", "Access-Control-Allow-Methods": "POST",
-          "Access-Control-Allow-Headers": "content-type", "Access-Control-Allow-Credentials": "true",
-          "Access-Control-Max-Age": "7200"}),
-        (CORS, {"Origin": "HTTPS://EXACT.TEST", "Access-Control-Request-Method": "POST"},
-         {"Access-Control-Allow-Origin": "HTTPS://EXACT.TEST", "Access-Control-Allow-Methods": "POST",
-          "Access-Control-Allow-Credentials": "true", "Access-Control-Max-Age": "7200"}),
+        (
+            CORS,
+            {
+                "Origin": "https://a.example.com",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+            {
+                "Access-Control-Allow-Origin": "https://a.example.com",
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Headers": "content-type",
+                "Access-Control-Allow-Credentials": "true",
+                "Access-Control-Max-Age": "7200",
+            },
+        ),
+        (
+            CORS,
+            {"Origin": "HTTPS://EXACT.TEST", "Access-Control-Request-Method": "POST"},
+            {
+                "Access-Control-Allow-Origin": "HTTPS://EXACT.TEST",
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Credentials": "true",
+                "Access-Control-Max-Age": "7200",
+            },
+        ),
         (CORS, {"Origin": "https://evil.test", "Access-Control-Request-Method": "POST"}, {}),
         (CORS, {"Origin": "https://example.com", "Access-Control-Request-Method": "POST"}, {}),
         (CORS, {"Origin": "https://a.example.com", "Access-Control-Request-Method": "DELETE"}, {}),
-        (CORS, {"Origin": "https://a.example.com", "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": "x-secret"}, {}),
-        ({"cors": {"allowed_origins": ["*"], "allowed_headers": ["X-Custom"]}},
-         {"Origin": "https://any.where", "Access-Control-Request-Method": "POST",
-          "Access-Control-Request-Headers": "content-type,x-custom"},
-         {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST",
-          "Access-Control-Allow-Headers": "content-type,x-custom", "Access-Control-Allow-Credentials": "true"}),
+        (
+            CORS,
+            {
+                "Origin": "https://a.example.com",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "x-secret",
+            },
+            {},
+        ),
+        (
+            {"cors": {"allowed_origins": ["*"], "allowed_headers": ["X-Custom"]}},
+            {
+                "Origin": "https://any.where",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type,x-custom",
+            },
+            {
+                "Access-Control-Allow-Origin": "*",
+                "Access-Control-Allow-Methods": "POST",
+                "Access-Control-Allow-Headers": "content-type,x-custom",
+                "Access-Control-Allow-Credentials": "true",
+            },
+        ),
     ],
 )
 def test_cors_preflight(otlp: Any, cors: dict[str, Any], headers: dict[str, str], expected: dict[str, str]) -> None:
@@ -656,17 +711,25 @@ def test_cors_preflight(otlp: Any, cors: dict[str, Any], headers: dict[str, str]
 def test_cors_actual_requests(otlp: Any) -> None:
     async def main() -> None:
         async with otlp.run(http=CORS) as run:
-            reply = await send(run.url("/v1/traces"), EXAMPLE_TRACE, {"Content-Type": JS, "Origin": "https://a.example.com"})
+            reply = await send(
+                run.url("/v1/traces"), EXAMPLE_TRACE, {"Content-Type": JS, "Origin": "https://a.example.com"}
+            )
             assert reply.status == 200
             assert reply.headers["Access-Control-Allow-Origin"] == "https://a.example.com"
             assert reply.headers["Access-Control-Allow-Credentials"] == "true"
             assert reply.headers["Access-Control-Expose-Headers"] == "X-Trace"
             assert reply.headers["Vary"] == "Origin"
-            reply = await send(run.url("/v1/traces"), EXAMPLE_TRACE, {"Content-Type": JS, "Origin": "https://evil.test"})
+            reply = await send(
+                run.url("/v1/traces"), EXAMPLE_TRACE, {"Content-Type": JS, "Origin": "https://evil.test"}
+            )
             assert reply.status == 200 and reply.headers["Vary"] == "Origin"
             assert "Access-Control-Allow-Origin" not in reply.headers
-            reply = await send(run.url("/nowhere"), b"", {"Origin": "https://a.example.com",
-                                                          "Access-Control-Request-Method": "POST"}, "OPTIONS")
+            reply = await send(
+                run.url("/nowhere"),
+                b"",
+                {"Origin": "https://a.example.com", "Access-Control-Request-Method": "POST"},
+                "OPTIONS",
+            )
             assert reply.status == 204  # the CORS layer answers preflights before routing
 
     asyncio.run(main())
@@ -708,7 +771,8 @@ def test_response_headers_on_every_response(otlp: Any) -> None:
     async def main() -> None:
         async with otlp.run(http={"response_headers": {"X-Served-By": "pyotelcol"}}) as run:
             assert (await send(run.url("/v1/traces"), EXAMPLE_TRACE, {"Content-Type": JS})).headers[
-                "X-Served-By"] == "pyotelcol"
+                "X-Served-By"
+            ] == "pyotelcol"
             assert (await send(run.url("/nope"), b"", {}, "GET")).headers["X-Served-By"] == "pyotelcol"
 
     asyncio.run(main())

@@ -26,10 +26,28 @@ def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("tls")
     cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-         "-keyout", str(key_path), "-out", str(cert_path), "-days", "1", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key_path),
+            "-out",
+            str(cert_path),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert_path, key_path
 
@@ -47,8 +65,9 @@ def test_tls_on_grpc_and_http(otlp: Any, cert: tuple[Path, Path]) -> None:
             url = f"https://127.0.0.1:{run.http_port}/v1/traces"
             async with (
                 ClientSession() as session,
-                session.post(url, data=otlp.example("trace.json"), headers={"Content-Type": "application/json"},
-                             ssl=client_ctx) as resp,
+                session.post(
+                    url, data=otlp.example("trace.json"), headers={"Content-Type": "application/json"}, ssl=client_ctx
+                ) as resp,
             ):
                 assert resp.status == 200
             assert run.sinks[Signal.TRACES].item_count() == 1

@@ -21,8 +21,14 @@ def _receiver(cfg: Any, sink: Sink) -> Any:
 
 def test_unix_sockets(otlp: Any, tmp_path: Path) -> None:
     grpc_path, http_path = tmp_path / "grpc.sock", tmp_path / "http.sock"
-    cfg = otlp.build({"protocols": {"grpc": {"transport": "unix", "endpoint": str(grpc_path)},
-                                    "http": {"transport": "unix", "endpoint": str(http_path)}}})
+    cfg = otlp.build(
+        {
+            "protocols": {
+                "grpc": {"transport": "unix", "endpoint": str(grpc_path)},
+                "http": {"transport": "unix", "endpoint": str(http_path)},
+            }
+        }
+    )
     sink = Sink()
 
     async def main() -> None:
@@ -34,8 +40,11 @@ def test_unix_sockets(otlp: Any, tmp_path: Path) -> None:
                 assert await channel.unary_unary(method, None, None)(b"", timeout=10) == b"\x0a\x00"
             async with (
                 ClientSession(connector=UnixConnector(path=str(http_path))) as session,
-                session.post("http://localhost/v1/traces", data=otlp.example("trace.json"),
-                             headers={"Content-Type": "application/json"}) as resp,
+                session.post(
+                    "http://localhost/v1/traces",
+                    data=otlp.example("trace.json"),
+                    headers={"Content-Type": "application/json"},
+                ) as resp,
             ):
                 assert resp.status == 200
             assert sink.item_count() == 1
