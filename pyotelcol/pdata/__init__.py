@@ -1,5 +1,22 @@
-"""Telemetry data as it flows through pipelines: OTLP request messages plus their wire bytes."""
+"""Telemetry data as it flows through pipelines: OTLP request messages plus their wire bytes, and
+typed views to read and change them (``pcommon``, ``ptrace``, ``pmetric``, ``plog``)."""
 
-from .data import BY_SIGNAL, AnyData, InvalidDataError, Logs, Metrics, PData, ReadOnlyError, Traces
+from .data import BY_SIGNAL, AnyData, InvalidDataError, Logs, Metrics, PData, Traces
+from .pcommon import Map, ReadOnlyError, Value, ValueSlice, ValueType, any_value, key_value
 
-__all__ = ["BY_SIGNAL", "AnyData", "InvalidDataError", "Logs", "Metrics", "PData", "ReadOnlyError", "Traces"]
+__all__ = [
+    "BY_SIGNAL",
+    "AnyData",
+    "InvalidDataError",
+    "Logs",
+    "Map",
+    "Metrics",
+    "PData",
+    "ReadOnlyError",
+    "Traces",
+    "Value",
+    "ValueSlice",
+    "ValueType",
+    "any_value",
+    "key_value",
+]

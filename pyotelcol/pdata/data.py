@@ -1,12 +1,16 @@
 """Thin containers over the OTLP export requests that keep the received wire bytes.
 
-The receiver's bytes are reused by exporters for as long as nothing has changed the data: a
-consumer that wants to change it calls ``mutable()``, which drops the cached bytes (and refuses
-when the data is shared read-only between consumers).
+The receiver's bytes are reused by exporters for as long as nothing has changed the data. Data is
+read and changed through the views (``traces.resource_spans``, ``metrics.resource_metrics``,
+``logs.resource_logs``; see ``ptrace``, ``pmetric``, ``plog``, ``pcommon``): every change asks the
+container first, which refuses when the data is shared read-only between consumers and otherwise
+drops the cached bytes. ``message`` is the raw request for reading; ``mutable()`` hands it out for
+a direct change and drops the bytes the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from google.protobuf.message import DecodeError, Message
@@ -15,12 +19,12 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from ..component.ids import Signal
+from .pcommon import ReadOnlyError, Resource, ViewSlice
+from .plog import ResourceLogs
+from .pmetric import ResourceMetrics
+from .ptrace import ResourceSpans
 
 M = TypeVar("M", ExportTraceServiceRequest, ExportMetricsServiceRequest, ExportLogsServiceRequest)
-
-
-class ReadOnlyError(RuntimeError):
-    """Raised by ``mutable()`` on data shared between consumers."""
 
 
 class InvalidDataError(ValueError):
@@ -33,6 +37,7 @@ class PData(Generic[M]):
     __slots__ = ("_count", "_msg", "_read_only", "_wire")
     signal: ClassVar[Signal]
     message_type: ClassVar[type[Message]]
+    resource_field: ClassVar[str]  # "resource_spans", "resource_metrics" or "resource_logs"
 
     def __init__(self, message: M, wire: bytes | None = None) -> None:
         # ``_msg`` is None only for data built by ``from_trusted_wire``: parsed on first use.
@@ -79,12 +84,21 @@ class PData(Generic[M]):
         return msg
 
     def mutable(self) -> M:
+        """The request message for a change made directly on the protobuf (the views in
+        ``ptrace``/``pmetric``/``plog`` are the safer way): drops the cached wire bytes."""
+        msg = self.message
+        self.before_write()
+        return msg
+
+    def before_write(self) -> None:
+        """The write guard every view of this data runs before a change (Go's ``State``):
+        shared read-only data refuses; owned data forgets its wire bytes and item count."""
         if self._read_only:
             raise ReadOnlyError(f"{self.signal.value} data is shared read-only between consumers")
-        msg = self.message
+        if self._msg is None:
+            self.message  # noqa: B018 - parse now: the bytes are about to be dropped
         self._wire = None
         self._count = None
-        return msg
 
     def mark_read_only(self) -> None:
         self._read_only = True
@@ -116,6 +130,12 @@ class PData(Generic[M]):
             self._count = self._count_items()
         return self._count
 
+    def resources(self) -> Iterator[Resource]:
+        """The resource of every top-level entry, whatever the signal: for changes that touch
+        only resources (a resource attribute added to everything, ...)."""
+        for entry in getattr(self.message, self.resource_field):
+            yield Resource(entry.resource, self)
+
     def resource_count(self) -> int:
         raise NotImplementedError
 
@@ -142,7 +162,12 @@ _SPAN_ID_SHAPES = frozenset((t, s, p) for t in (0, 16) for s in (0, 8) for p in 
 class Traces(PData[ExportTraceServiceRequest]):
     __slots__ = ()
     signal = Signal.TRACES
+    resource_field = "resource_spans"
     message_type = ExportTraceServiceRequest
+
+    @property
+    def resource_spans(self) -> ViewSlice[ResourceSpans]:
+        return ViewSlice(self.message.resource_spans, ResourceSpans, self)
 
     def resource_count(self) -> int:
         return len(self.message.resource_spans)
@@ -185,7 +210,12 @@ def _metric_points(metric: object) -> int:
 class Metrics(PData[ExportMetricsServiceRequest]):
     __slots__ = ()
     signal = Signal.METRICS
+    resource_field = "resource_metrics"
     message_type = ExportMetricsServiceRequest
+
+    @property
+    def resource_metrics(self) -> ViewSlice[ResourceMetrics]:
+        return ViewSlice(self.message.resource_metrics, ResourceMetrics, self)
 
     def resource_count(self) -> int:
         return len(self.message.resource_metrics)
@@ -202,7 +232,12 @@ class Metrics(PData[ExportMetricsServiceRequest]):
 class Logs(PData[ExportLogsServiceRequest]):
     __slots__ = ()
     signal = Signal.LOGS
+    resource_field = "resource_logs"
     message_type = ExportLogsServiceRequest
+
+    @property
+    def resource_logs(self) -> ViewSlice[ResourceLogs]:
+        return ViewSlice(self.message.resource_logs, ResourceLogs, self)
 
     def resource_count(self) -> int:
         return len(self.message.resource_logs)

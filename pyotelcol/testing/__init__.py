@@ -7,35 +7,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from ..component import ID, BuildInfo, Component, Kind, ServiceInfo, Settings, Signal, Status, TelemetrySettings
 from ..consumer import Capabilities, ConsumerError
-from ..pdata import AnyData
-
-
-def any_value(value: Any) -> AnyValue:
-    """An OTLP AnyValue from a plain Python value (bool, int, float, bytes, str, list, dict)."""
-    if isinstance(value, bool):
-        return AnyValue(bool_value=value)
-    if isinstance(value, int):
-        return AnyValue(int_value=value)
-    if isinstance(value, float):
-        return AnyValue(double_value=value)
-    if isinstance(value, bytes):
-        return AnyValue(bytes_value=value)
-    if isinstance(value, list):
-        return AnyValue(array_value=ArrayValue(values=[any_value(v) for v in value]))
-    if isinstance(value, dict):
-        return AnyValue(kvlist_value=KeyValueList(values=[key_value(k, v) for k, v in value.items()]))
-    return AnyValue(string_value=value)
-
-
-def key_value(key: str, value: Any) -> KeyValue:
-    """An OTLP attribute: ``key_value("http.status_code", 200)``."""
-    return KeyValue(key=key, value=any_value(value))
+from ..pdata import AnyData, any_value, key_value
 
 
 class Sink:

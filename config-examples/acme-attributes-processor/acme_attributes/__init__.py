@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyotelcol.component import Host, Settings, Signal, StabilityLevel
+from pyotelcol.component import Host, Settings, StabilityLevel
 from pyotelcol.consumer import Capabilities, Consumer
 from pyotelcol.factories import ProcessorFactory, all_signals
 from pyotelcol.pdata import AnyData
 
 TYPE = "acme_attributes"
-_RESOURCES = {Signal.TRACES: "resource_spans", Signal.METRICS: "resource_metrics", Signal.LOGS: "resource_logs"}
 
 
 @dataclass
@@ -44,13 +43,10 @@ class AttributesProcessor:
 
     async def consume(self, data: AnyData) -> None:
         # One step per resource, not per span or data point: the attribute goes on the resource.
-        for rs in getattr(data.mutable(), _RESOURCES[data.signal]):
-            for kv in rs.resource.attributes:
-                if kv.key == self._key:
-                    kv.value.string_value = self._value
-                    break
-            else:
-                rs.resource.attributes.add(key=self._key).value.string_value = self._value
+        # Writing through the views makes the pipeline serialize the change (and would raise
+        # if the data were shared read-only, which capabilities above rule out).
+        for resource in data.resources():
+            resource.attributes.put_str(self._key, self._value)
         await self._next.consume(data)
 
 
