@@ -23,6 +23,7 @@ from typing import Any
 
 from pyotelcol.component import Host, Settings, Signal, Status
 from pyotelcol.consumer import Capabilities, Consumer, ConsumerError
+from pyotelcol.helpers.processorhelper import ProcessorObs
 from pyotelcol.helpers.sharedcomponent import SharedComponent
 from pyotelcol.pdata import AnyData
 
@@ -249,16 +250,7 @@ class MemoryLimiterProcessor:
         self._accepted = limiter.accepted[signal]
         self._refused = limiter.refused[signal]
         self._attrs = limiter.attrs
-        meter = settings.telemetry.meter
-        self._incoming = meter.create_counter(
-            "otelcol_processor_incoming_items", unit="{items}", description="Number of items passed to the processor."
-        )
-        self._outgoing = meter.create_counter(
-            "otelcol_processor_outgoing_items",
-            unit="{items}",
-            description="Number of items emitted from the processor.",
-        )
-        self._io_attrs = {"processor": str(settings.id), "otel.signal": signal.value}
+        self._obs = ProcessorObs(settings, signal)
         self._started = False
         self._stopped = False
 
@@ -293,12 +285,9 @@ class MemoryLimiterProcessor:
     async def consume(self, data: AnyData) -> None:
         count = data.item_count()
         if self.limiter.must_refuse:
-            if count:
-                self._refused.add(count, self._attrs)
-                self._incoming.add(count, self._io_attrs)
+            self._refused.add(count, self._attrs)
+            self._obs.record(count, 0)
             raise ConsumerError(ERR_DATA_REFUSED)
-        if count:
-            self._accepted.add(count, self._attrs)
-            self._incoming.add(count, self._io_attrs)
-            self._outgoing.add(count, self._io_attrs)
+        self._accepted.add(count, self._attrs)
+        self._obs.record(count, count)
         await self._next.consume(data)
