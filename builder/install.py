@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -86,6 +87,8 @@ class Plan:
     core_source: Path | None  # a pyotelcol checkout, or None for pyotelcol from the index/wheelhouse
     pip: PipOptions
     wheel: bool = False
+    #: the installed pyotelcol the builder runs from (a regular install): packed as a wheel and used
+    core_installed: metadata.Distribution | None = None
 
 
 # -- processes ----------------------------------------------------------------------------------
@@ -221,7 +224,7 @@ def install(manifest: Manifest, plan: Plan, progress: Progress) -> None:
             constraints = ["-c", str(scratch / "constraints.txt")]
 
         named = [c.requirement.text for c in manifest.components if c.path is None and not c.builtin]
-        if plan.core_source is None:
+        if plan.core_source is None and plan.core_installed is None:
             named += [r.text for r in manifest.core_requirements]
             progress.step(f"Using {', '.join(r.text for r in manifest.core_requirements)} from the package index")
         named = list(dict.fromkeys(named))
@@ -237,6 +240,12 @@ def install(manifest: Manifest, plan: Plan, progress: Progress) -> None:
         if plan.core_source is not None:
             progress.step(f"Using pyotelcol from the checkout {plan.core_source}")
             core = copy_source(plan.core_source, scratch / "pyotelcol", checkout=True)
+            requirements.append(f"{core}[{','.join(extras)}]" if extras else str(core))
+        elif plan.core_installed is not None:
+            from .installed import pack_wheel
+
+            progress.step(f"Using the installed pyotelcol {plan.core_installed.version} this builder runs from")
+            core = pack_wheel(plan.core_installed, scratch)
             requirements.append(f"{core}[{','.join(extras)}]" if extras else str(core))
         else:
             requirements += [r.with_extras(extras) for r in manifest.core_requirements]

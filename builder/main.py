@@ -17,12 +17,16 @@ import sys
 import tempfile
 import tomllib
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
 
 from pyotelcol import __version__
 
 from . import generate
 from .install import BuildError, PipOptions, Plan, Progress, install
+from .installed import running_distribution
 from .manifest import CORE_PROJECT, KINDS, MARKER, PROVIDER_SCHEMES, Manifest, ManifestError, load
 
 _PARTS = ("venv", "wheelhouse", "Dockerfile", ".dockerignore")
@@ -47,8 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pyotelcol-path",
         metavar="DIR",
-        help="install pyotelcol from this checkout (default: a built-in entry's path:, else the checkout "
-        "this builder runs from, else the package index)",
+        help="install pyotelcol from this checkout (default: a built-in entry's path:, else the pyotelcol "
+        "this builder runs from, or the package index when the entries ask for another version)",
     )
     p.add_argument("--find-links", action="append", default=[], metavar="DIR|URL", help="pip --find-links (repeatable)")
     p.add_argument("--no-index", action="store_true", help="pip --no-index: only --find-links, e.g. a wheelhouse")
@@ -76,7 +80,21 @@ def running_checkout() -> Path | None:
     return here if is_checkout(here) else None
 
 
-def core_source(flag: str | None, manifest: Manifest) -> Path | None:
+def asks_for_another_version(manifest: Manifest) -> bool:
+    """The built-in entries' requirement excludes the running pyotelcol (a URL, or a version it is not)."""
+    for req in manifest.core_requirements:
+        try:
+            parsed = Requirement(req.text)
+        except InvalidRequirement:
+            return True
+        if parsed.url or (parsed.specifier and not parsed.specifier.contains(__version__, prereleases=True)):
+            return True
+    return False
+
+
+def core_source(flag: str | None, manifest: Manifest) -> Path | metadata.Distribution | None:
+    """Where pyotelcol comes from: a checkout, the installed pyotelcol running this builder, or
+    None for the package index (only when the manifest asks for a version this is not)."""
     if flag:
         path = Path(flag).resolve()
         if not is_checkout(path):
@@ -88,21 +106,28 @@ def core_source(flag: str | None, manifest: Manifest) -> Path | None:
         if not is_checkout(manifest.core_path):
             raise BuildError(f"the built-in components' path {manifest.core_path} is not a pyotelcol checkout")
         return manifest.core_path
-    return running_checkout()
+    if asks_for_another_version(manifest):
+        return None
+    return running_checkout() or running_distribution()
 
 
-def check_builtins(manifest: Manifest, checkout: Path) -> None:
-    """Built-in entries must name component folders of the checkout (before a long install fails)."""
-    try:
-        mapping = tomllib.loads((checkout / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
-        return
+def check_builtins(manifest: Manifest, source: Path | metadata.Distribution) -> None:
+    """Built-in entries must name components pyotelcol has (before a long install fails)."""
+    if isinstance(source, Path):
+        try:
+            mapping = tomllib.loads((source / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+        except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
+            return
+        folders = {package: source / folder for package, folder in mapping.items()}
+    else:  # an installed pyotelcol: its component packages sit inside pyotelcol/
+        root = Path(str(source.locate_file("")))
+        folders = {f"pyotelcol.{kind}": root / "pyotelcol" / kind for kind in KINDS}
     problems = []
     for comp in manifest.components:
         parts = comp.module.split(".")
-        if not comp.builtin or len(parts) < 3 or ".".join(parts[:2]) not in mapping:
+        if not comp.builtin or len(parts) < 3 or ".".join(parts[:2]) not in folders:
             continue
-        folder = checkout / mapping[".".join(parts[:2])]
+        folder = folders[".".join(parts[:2])]
         if not (folder / parts[2] / "__init__.py").is_file():
             have = sorted(p.name for p in folder.iterdir() if (p / "__init__.py").is_file()) if folder.is_dir() else []
             problems.append(
@@ -215,9 +240,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             pip=PipOptions(args.find_links, args.no_index, args.index_url, args.extra_index_url),
             wheel=args.wheel,
         )
-        plan.core_source = core_source(args.pyotelcol_path, manifest)
-        if plan.core_source is not None:
-            check_builtins(manifest, plan.core_source)
+        source = core_source(args.pyotelcol_path, manifest)
+        if source is not None:
+            check_builtins(manifest, source)
+        if isinstance(source, Path):
+            plan.core_source = source
+        else:
+            plan.core_installed = source
         if args.wheel and args.skip_install:
             progress.step("Note: --wheel has no effect with --skip-install")
         if set(manifest.providers) != set(PROVIDER_SCHEMES):

@@ -29,13 +29,10 @@ RESERVED_NAMES = frozenset({"src", "venv", "wheelhouse", "Dockerfile", ".dockeri
 # Names the generated components module defines itself.
 _RESERVED_ALIASES = frozenset({"annotations", "components", "PROVIDERS"})
 
-# Heavy dependencies of built-in components are extras of the pyotelcol package, so a distribution
-# installs only what its components need: built-in module -> extras it needs.
+# Dependencies only some built-in components need are extras of the pyotelcol package (the rest,
+# grpcio and the compressors included, are core dependencies), so a distribution installs only what
+# its components need: built-in module -> extras it needs.
 BUILTIN_EXTRAS: dict[str, tuple[str, ...]] = {
-    "pyotelcol.receivers.otlp": ("grpc", "compression"),
-    "pyotelcol.exporters.otlp_grpc": ("grpc", "compression"),
-    "pyotelcol.exporters.otlp_http": ("compression",),
-    "pyotelcol.exporters.file": ("zstd",),
     "pyotelcol.extensions.basicauth": ("auth",),
 }
 

@@ -12,8 +12,10 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+#: our own OTLP/JSON requests: trace.json, metrics.json (every metric type), logs.json, events.json
+EXAMPLES = REPO / "tests" / "fixtures" / "otlp"
+#: material beside the checkout (real-world configs) that a fresh clone does not have: tests of it skip
 SHARED = REPO.parent / "shared"
-EXAMPLES = SHARED / "otlp-examples"
 #: component types the real-world configs need that pyotelcol does not ship (filled by test_real_configs)
 MISSING_COMPONENT_TYPES: Counter[str] = Counter()
 

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 import yaml
-from support import run_cli
+from support import REPO, run_cli
 
 PLUGIN = """
 from dataclasses import dataclass
@@ -96,3 +96,58 @@ def test_core_imports_no_concrete_component() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_component_missing_a_dependency_is_reported_not_left_out(tmp_path: Path) -> None:
+    """Without grpc the otlp receiver cannot load: `components` names it on stderr, validate says why."""
+    shim = tmp_path / "grpc"
+    shim.mkdir()
+    (shim / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'grpc'\", name='grpc')\n")
+    env = {"PYTHONPATH": str(tmp_path)}
+    result = run_cli("components", env=env)
+    assert result.returncode == 0, result.stderr
+    listed = yaml.safe_load(result.stdout)
+    assert "otlp" not in [r["name"] for r in listed["receivers"]]
+    reason = "package pyotelcol 0.1.0: No module named 'grpc'; it is a dependency of pyotelcol: reinstall pyotelcol"
+    lines = result.stderr.splitlines()
+    assert f'receivers "otlp" cannot load: {reason}' in lines
+    assert f'exporters "otlp_grpc" cannot load: {reason}' in lines
+    result = run_cli("validate", "--config", str(REPO / "config-examples" / "otlp-debug.yaml"), env=env)
+    assert result.returncode == 1
+    assert f'unknown type: "otlp" for id: "otlp": the receiver is installed but cannot load: {reason}' in result.stderr
+
+
+def test_plugin_missing_an_extra_names_the_extra_to_install(tmp_path: Path) -> None:
+    (tmp_path / "acme_kafka.py").write_text("import acme_kafka_client\n")
+    info = tmp_path / "acme_otel_kafka-2.0.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: acme-otel-kafka\nVersion: 2.0.0\nProvides-Extra: kafka\n"
+        'Requires-Dist: acme-kafka-client>=1; extra == "kafka"\n'
+    )
+    (info / "entry_points.txt").write_text("[pyotelcol.exporters]\nacme_kafka = acme_kafka:create_factory\n")
+    result = run_cli("components", env={"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        'exporters "acme_kafka" cannot load: package acme-otel-kafka 2.0.0: '
+        "No module named 'acme_kafka_client'; install the 'kafka' extra: pip install 'acme-otel-kafka[kafka]'"
+    ]
+
+
+def test_broken_plugins_are_all_named(tmp_path: Path) -> None:
+    """A plug-in that fails for another reason is an error, like a component that does not build in Go."""
+    (tmp_path / "acme_a.py").write_text("raise RuntimeError('boom')\n")
+    (tmp_path / "acme_b.py").write_text("import acme_missing\n")
+    info = tmp_path / "acme_broken-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-broken\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[pyotelcol.processors]\nacme_a = acme_a:create_factory\nacme_b = acme_b:create_factory\n"
+    )
+    result = run_cli("components", env={"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "Error: failed to load pyotelcol.processors entry point 'acme_a' (acme_a:create_factory): boom",
+        "failed to load pyotelcol.processors entry point 'acme_b' (acme_b:create_factory): "
+        "No module named 'acme_missing'",
+    ]

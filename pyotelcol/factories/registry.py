@@ -3,6 +3,11 @@
 Groups are ``pyotelcol.receivers``, ``.processors``, ``.exporters``, ``.extensions`` and
 ``.connectors``; each entry point loads a zero-argument ``create_factory``. A distribution built
 by ``builder`` passes its own explicit list instead of scanning.
+
+Go compiles its components in, so a component that cannot load is a build error there. Here a
+component whose dependency is not installed (an extra left out) is recorded as unavailable: the
+``components`` command reports it on stderr, and a config using it fails naming the missing
+module and the extra to install. Any other plug-in that fails to load is an error, as Go's build.
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from ..component import Kind, validate_type
 from .factory import (
@@ -72,6 +80,15 @@ class Factories:
     def valid_types(self, kind: Kind) -> list[str]:
         return list(self.by_kind[kind])
 
+    def unavailable_report(self) -> list[str]:
+        """One line per component that is installed but cannot load, naming it and why."""
+        return [
+            f'{kind.plural} "{type_}" cannot load: {reason}'
+            for (kind, type_), reason in sorted(
+                self.unavailable.items(), key=lambda item: (item[0][0].plural, item[0][1])
+            )
+        ]
+
 
 def _module_of(ep: metadata.EntryPoint) -> str:
     dist = ep.dist
@@ -80,28 +97,76 @@ def _module_of(ep: metadata.EntryPoint) -> str:
     return f"{dist.metadata['Name']} {dist.version}"
 
 
+def _extra_providing(dist: metadata.Distribution | None, module: str) -> str | None:
+    """The extra of ``dist`` whose requirement is the project named like ``module`` (bcrypt: auth)."""
+    if dist is None:
+        return None
+    wanted = canonicalize_name(module.split(".")[0])
+    extras = dist.metadata.get_all("Provides-Extra") or []
+    for text in dist.requires or []:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(req.name) != wanted or req.marker is None or req.marker.evaluate({"extra": ""}):
+            continue  # another project, or a core dependency
+        for extra in extras:
+            if req.marker.evaluate({"extra": extra}):
+                return str(extra)
+    return None
+
+
+def _unavailable_reason(ep: metadata.EntryPoint, exc: ImportError) -> str | None:
+    """Why ``ep`` cannot load, if the cause is a missing dependency rather than a broken plug-in.
+
+    That is a built-in component missing any third-party module (an extra not installed, or a
+    damaged install), or any component missing a module one of its package's extras provides.
+    """
+    missing = (exc.name or "").split(".")[0]
+    if not missing or missing == "pyotelcol" or missing == ep.module.split(".")[0]:
+        return None
+    extra = _extra_providing(ep.dist, missing)
+    if extra is not None and ep.dist is not None:
+        hint = f"install the {extra!r} extra: pip install '{ep.dist.metadata['Name']}[{extra}]'"
+    elif ep.module.startswith("pyotelcol."):
+        hint = "it is a dependency of pyotelcol: reinstall pyotelcol"
+    else:
+        return None
+    return f"package {_module_of(ep)}: {exc}; {hint}"
+
+
 def from_entry_points() -> Factories:
-    """Load every installed component factory; a broken plug-in is an error naming group and entry."""
+    """Load every installed component factory.
+
+    A component whose dependency is missing goes to ``unavailable``; any other failure raises one
+    RegistryError naming every broken entry point (group, name, target, error).
+    """
     found = Factories()
+    broken: list[str] = []
     for kind, group in GROUPS.items():
         for ep in sorted(metadata.entry_points(group=group), key=lambda e: e.name):
             try:
                 create: Callable[[], Any] = ep.load()
                 factory = create()
-            except ModuleNotFoundError as exc:
-                if exc.name and ep.module.startswith("pyotelcol.") and not exc.name.startswith("pyotelcol"):
-                    # a built-in component whose optional extra is not installed: report it when used
-                    found.unavailable[(kind, ep.name)] = f"{exc}; install it, e.g. pip install 'pyotelcol[full]'"
-                    continue
-                raise RegistryError(f"failed to load {group} entry point {ep.name!r} ({ep.value}): {exc}") from exc
+            except ImportError as exc:
+                reason = _unavailable_reason(ep, exc)
+                if reason is not None:
+                    found.unavailable[(kind, ep.name)] = reason
+                else:
+                    broken.append(f"failed to load {group} entry point {ep.name!r} ({ep.value}): {exc}")
+                continue
             except Exception as exc:  # a plug-in's bug must name the plug-in
-                raise RegistryError(f"failed to load {group} entry point {ep.name!r} ({ep.value}): {exc}") from exc
+                broken.append(f"failed to load {group} entry point {ep.name!r} ({ep.value}): {exc}")
+                continue
             if not isinstance(factory, _CLASSES[kind]):
-                raise RegistryError(
+                broken.append(
                     f"{group} entry point {ep.name!r} ({ep.value}) returned {type(factory).__name__}, "
                     f"not a {_CLASSES[kind].__name__}"
                 )
+                continue
             found.add(factory, _module_of(ep))
+    if broken:
+        raise RegistryError("\n".join(broken))
     return found
 
 

@@ -10,6 +10,10 @@ Values (``Content-Encoding``, exact and case-sensitive as in Go):
 ``""`` identity, ``gzip``, ``zlib`` and ``deflate`` (both zlib-wrapped, RFC 1950), ``zstd``,
 ``snappy`` (block format; a body that starts with the framing-format stream identifier is read
 as framed, for backward compatibility), ``x-snappy-framed``, ``lz4`` (frame format).
+
+zstd and lz4 use zstandard and lz4 rather than cramjam: their streaming decoders stop at the
+limit, while cramjam only bounds output by decoding into a buffer of the limit's size, which
+costs several times more per request; snappy (cramjam) declares its size before decoding.
 """
 
 from __future__ import annotations

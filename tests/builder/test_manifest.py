@@ -123,10 +123,12 @@ def test_builtin_extras_follow_the_components(tmp_path: Path) -> None:
             dist: {name: c}
             receivers: [{package: "pyotelcol>=0.1", import: pyotelcol.receivers.otlp}]
             exporters: [{package: pyotelcol, import: pyotelcol.exporters.file}]
+            extensions: [{package: pyotelcol, import: pyotelcol.extensions.basicauth}]
             """,
         )
     )
-    assert manifest.dependencies() == ["pyotelcol[compression,grpc,zstd]>=0.1", "pyotelcol[compression,grpc,zstd]"]
+    # grpcio and the compressors are core dependencies; bcrypt (basicauth's hashes) is the auth extra
+    assert manifest.dependencies() == ["pyotelcol[auth]>=0.1", "pyotelcol[auth]"]
 
 
 @pytest.mark.parametrize(
@@ -229,3 +231,18 @@ def test_missing_package_fails_early_and_keeps_the_previous_build(
     assert "Built" not in err
     assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, "earlier.txt"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist.yaml", "out", "wheelhouse"]
+
+
+def test_another_pyotelcol_version_comes_from_the_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """By default the builder uses the pyotelcol it runs from; a version that is not it goes to the index."""
+    manifest = write(
+        tmp_path, "dist: {name: c}\nreceivers: [{package: 'pyotelcol==9.9.9', import: pyotelcol.receivers.nop}]"
+    )
+    (tmp_path / "wheelhouse").mkdir()
+    code, err = build(
+        capsys, "--manifest", str(manifest), "--output-path", str(tmp_path / "out"), "--no-index", "--find-links",
+        str(tmp_path / "wheelhouse"),
+    )  # fmt: skip
+    assert code == 1
+    assert 'Error: packages not found: no package found for "pyotelcol==9.9.9" (receivers[0] (nop))' in err
+    assert "Using pyotelcol==9.9.9 from the package index" in err

@@ -66,8 +66,8 @@ def test_agent_file_example_writes_what_it_receives(tmp_path: Path, collector_fa
     logs = [req for req in lines if "resourceLogs" in req]
     assert len(traces) == 1 and len(logs) == 1
     span = traces[0]["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
-    assert span["traceId"] == "5b8efff798038103d269b633813fc60c"  # upper-case hex in, Go's lower-case out
-    assert logs[0]["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["body"] == {"stringValue": "Example log record"}
+    assert span["traceId"] == "0af7651916cd43dd8448eb211c80319c"  # upper-case hex in, Go's lower-case out
+    assert logs[0]["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["body"] == {"stringValue": "payment retried"}
 
 
 def test_memory_limiter_refusal_reaches_the_client_as_retryable(collector_factory: Any) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,16 +32,20 @@ from opentelemetry.proto.metrics.v1 import metrics_pb2 as mp
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 from opentelemetry.proto.trace.v1.trace_pb2 import Status as SpanStatus
+from support import EXAMPLES
 
 from pyotelcol.component import Signal
 from pyotelcol.pdata import InvalidDataError, Logs, Metrics, Traces
 from pyotelcol.pdata.otlpjson import JSONError, decode_request, from_json, to_json
 from pyotelcol.testing import any_value, key_value
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "otlp-examples"
 TRACE_ID = bytes.fromhex("5b8efff798038103d269b633813fc60c")
 SPAN_ID = bytes.fromhex("eee19b7ec3c1b174")
-T0 = 1544712660300000000
+# the ids and times of our example requests (tests/fixtures/otlp)
+EXAMPLE_TRACE_ID = bytes.fromhex("0af7651916cd43dd8448eb211c80319c")
+EXAMPLE_SPAN_ID = bytes.fromhex("b7ad6b7169203331")
+T_START = 1700000000000000000
+T0 = 1700000000100000000
 
 
 def example(name: str) -> bytes:
@@ -53,22 +56,20 @@ kv = key_value
 av = any_value
 
 
-RESOURCE = Resource(attributes=[kv("service.name", "my.service")])
-SCOPE = InstrumentationScope(
-    name="my.library", version="1.0.0", attributes=[kv("my.scope.attribute", "some scope attribute")]
-)
+RESOURCE = Resource(attributes=[kv("service.name", "checkout")])
+SCOPE = InstrumentationScope(name="shop.orders", version="2.3.1", attributes=[kv("shop.team", "payments")])
 
 
 def expected_trace() -> ExportTraceServiceRequest:
     span = Span(
-        trace_id=TRACE_ID,
-        span_id=SPAN_ID,
-        parent_span_id=bytes.fromhex("eee19b7ec3c1b173"),
-        name="I'm a server span",
-        start_time_unix_nano=1544712660000000000,
-        end_time_unix_nano=1544712661000000000,
+        trace_id=EXAMPLE_TRACE_ID,
+        span_id=EXAMPLE_SPAN_ID,
+        parent_span_id=bytes.fromhex("00f067aa0ba902b7"),
+        name="POST /orders",
+        start_time_unix_nano=T_START,
+        end_time_unix_nano=T_START + 250_000_000,
         kind=Span.SPAN_KIND_SERVER,
-        attributes=[kv("my.span.attr", "some value")],
+        attributes=[kv("http.request.method", "POST")],
     )
     return ExportTraceServiceRequest(
         resource_spans=[ResourceSpans(resource=RESOURCE, scope_spans=[ScopeSpans(scope=SCOPE, spans=[span])])]
@@ -84,27 +85,26 @@ def metrics_request(*metrics: mp.Metric, **resource_metrics: Any) -> ExportMetri
 
 
 def expected_metrics() -> ExportMetricsServiceRequest:
-    def attrs(name: str) -> list[KeyValue]:
-        return [kv(f"my.{name}.attr", "some value")]
-
+    region = [kv("shop.region", "eu")]
     delta = mp.AGGREGATION_TEMPORALITY_DELTA
-    times: dict[str, Any] = {"start_time_unix_nano": T0, "time_unix_nano": T0}
+    times: dict[str, Any] = {"start_time_unix_nano": T_START, "time_unix_nano": T0, "attributes": region}
     return metrics_request(
-        mp.Metric(name="my.counter", unit="1", description="I am a Counter", sum=mp.Sum(
-            aggregation_temporality=delta, is_monotonic=True,
-            data_points=[mp.NumberDataPoint(as_double=5, attributes=attrs("counter"), **times)])),
-        mp.Metric(name="my.gauge", unit="1", description="I am a Gauge", gauge=mp.Gauge(
-            data_points=[mp.NumberDataPoint(as_double=10, time_unix_nano=T0, attributes=attrs("gauge"))])),
-        mp.Metric(name="my.histogram", unit="1", description="I am a Histogram", histogram=mp.Histogram(
+        mp.Metric(name="shop.orders.placed", unit="{order}", description="Orders placed", sum=mp.Sum(
+            aggregation_temporality=delta, is_monotonic=True, data_points=[mp.NumberDataPoint(as_double=7, **times)])),
+        mp.Metric(name="shop.cart.size", unit="{item}", description="Items in the cart", gauge=mp.Gauge(
+            data_points=[mp.NumberDataPoint(as_double=4, time_unix_nano=T0, attributes=region)])),
+        mp.Metric(name="shop.order.duration", unit="s", description="Time to place an order", histogram=mp.Histogram(
             aggregation_temporality=delta, data_points=[mp.HistogramDataPoint(
-                count=2, sum=2, bucket_counts=[1, 1], explicit_bounds=[1], min=0, max=2,
-                attributes=attrs("histogram"), **times)])),
-        mp.Metric(name="my.exponential.histogram", unit="1", description="I am an Exponential Histogram",
+                count=3, sum=4.5, bucket_counts=[1, 2], explicit_bounds=[1], min=0.5, max=2.5, **times)])),
+        mp.Metric(name="shop.order.value", unit="EUR", description="Order values",
                   exponential_histogram=mp.ExponentialHistogram(
             aggregation_temporality=delta, data_points=[mp.ExponentialHistogramDataPoint(
-                count=3, sum=10, scale=0, zero_count=1, min=0, max=5, zero_threshold=0,
-                positive=mp.ExponentialHistogramDataPoint.Buckets(offset=1, bucket_counts=[0, 2]),
-                attributes=attrs("exponential.histogram"), **times)])),
+                count=4, sum=14, scale=0, zero_count=1, min=0, max=6, zero_threshold=0,
+                positive=mp.ExponentialHistogramDataPoint.Buckets(offset=1, bucket_counts=[1, 2]), **times)])),
+        mp.Metric(name="shop.payment.latency", unit="ms", description="Payment provider latency", summary=mp.Summary(
+            data_points=[mp.SummaryDataPoint(count=5, sum=600, quantile_values=[
+                mp.SummaryDataPoint.ValueAtQuantile(quantile=0.5, value=110),
+                mp.SummaryDataPoint.ValueAtQuantile(quantile=0.99, value=180)], **times)])),
         resource=RESOURCE, scope=SCOPE,
     )
 # fmt: on
@@ -121,18 +121,18 @@ def expected_logs() -> ExportLogsServiceRequest:
         LogRecord(
             time_unix_nano=T0,
             observed_time_unix_nano=T0,
-            severity_number=SeverityNumber.SEVERITY_NUMBER_INFO2,
-            severity_text="Information",
-            trace_id=TRACE_ID,
-            span_id=SPAN_ID,
-            body=av("Example log record"),
+            severity_number=SeverityNumber.SEVERITY_NUMBER_WARN,
+            severity_text="Warning",
+            trace_id=EXAMPLE_TRACE_ID,
+            span_id=EXAMPLE_SPAN_ID,
+            body=av("payment retried"),
             attributes=[
-                kv("string.attribute", "some string"),
-                kv("boolean.attribute", True),
-                kv("int.attribute", 10),
-                kv("double.attribute", 637.704),
-                kv("array.attribute", ["many", "values"]),
-                kv("map.attribute", {"some.map.key": "some value"}),
+                kv("order.id", "A-1027"),
+                kv("order.express", True),
+                kv("order.items", 3),
+                kv("order.total", 42.5),
+                kv("order.tags", ["gift", "fragile"]),
+                kv("order.address", {"city": "Lyon"}),
             ],
         )
     )
@@ -141,27 +141,20 @@ def expected_logs() -> ExportLogsServiceRequest:
 def expected_events() -> ExportLogsServiceRequest:
     return logs_request(
         LogRecord(
-            event_name="browser.page_view",
+            event_name="shop.cart_updated",
             time_unix_nano=T0,
             observed_time_unix_nano=T0,
             severity_number=SeverityNumber.SEVERITY_NUMBER_INFO,
-            severity_text="test severity text",
-            attributes=[kv("event.attribute", "some event attribute")],
-            body=av(
-                {
-                    "type": 0,
-                    "url": "https://www.guidgenerator.com/online-guid-generator.aspx",
-                    "referrer": "https://wwww.google.com",
-                    "title": "Free Online GUID Generator",
-                }
-            ),
+            severity_text="Info",
+            attributes=[kv("cart.source", "web")],
+            body=av({"items": 2, "currency": "EUR", "page": "https://shop.example/cart"}),
         )
     )
 
 
 EXAMPLE_CASES = [
     ("trace", ExportTraceServiceRequest, expected_trace, Signal.TRACES, Traces, 1),
-    ("metrics", ExportMetricsServiceRequest, expected_metrics, Signal.METRICS, Metrics, 4),
+    ("metrics", ExportMetricsServiceRequest, expected_metrics, Signal.METRICS, Metrics, 5),
     ("logs", ExportLogsServiceRequest, expected_logs, Signal.LOGS, Logs, 1),
     ("events", ExportLogsServiceRequest, expected_events, Signal.LOGS, Logs, 1),
 ]
@@ -309,15 +302,17 @@ def test_examples_decode_to_hand_built_messages(
 
 def test_example_key_fields() -> None:
     span = first_span(from_json(example("trace"), ExportTraceServiceRequest))
-    assert span.trace_id == TRACE_ID and span.span_id == SPAN_ID and span.kind == 2
-    assert span.end_time_unix_nano - span.start_time_unix_nano == 10**9
+    assert span.trace_id == EXAMPLE_TRACE_ID and span.span_id == EXAMPLE_SPAN_ID and span.kind == 2
+    assert span.end_time_unix_nano - span.start_time_unix_nano == 250_000_000
     m = from_json(example("metrics"), ExportMetricsServiceRequest).resource_metrics[0].scope_metrics[0].metrics
     assert m[0].sum.aggregation_temporality == 1 and m[0].sum.is_monotonic
     exp = m[3].exponential_histogram.data_points[0]
-    assert (exp.count, exp.zero_count, exp.positive.offset, list(exp.positive.bucket_counts)) == (3, 1, 1, [0, 2])
-    assert exp.HasField("min") and exp.HasField("max") and exp.max == 5
+    assert (exp.count, exp.zero_count, exp.positive.offset, list(exp.positive.bucket_counts)) == (4, 1, 1, [1, 2])
+    assert exp.HasField("min") and exp.HasField("max") and exp.max == 6
+    quantiles = m[4].summary.data_points[0].quantile_values
+    assert [(q.quantile, q.value) for q in quantiles] == [(0.5, 110), (0.99, 180)]
     ev = from_json(example("events"), ExportLogsServiceRequest).resource_logs[0].scope_logs[0].log_records[0]
-    assert ev.event_name == "browser.page_view" and ev.body.kvlist_value.values[0].value.int_value == 0
+    assert ev.event_name == "shop.cart_updated" and ev.body.kvlist_value.values[0].value.int_value == 2
 
 
 # --- encoding --------------------------------------------------------------------------------------
@@ -517,23 +512,22 @@ def test_31_snake_case_keys() -> None:
     body = {
         "resource_spans": [
             {
-                "resource": {"attributes": [{"key": "service.name", "value": {"string_value": "my.service"}}],
+                "resource": {"attributes": [{"key": "service.name", "value": {"string_value": "checkout"}}],
                              "dropped_attributes_count": 0},
                 "scope_spans": [
                     {
-                        "scope": {"name": "my.library", "version": "1.0.0",
-                                  "attributes": [{"key": "my.scope.attribute",
-                                                  "value": {"string_value": "some scope attribute"}}]},
+                        "scope": {"name": "shop.orders", "version": "2.3.1",
+                                  "attributes": [{"key": "shop.team", "value": {"string_value": "payments"}}]},
                         "spans": [
                             {
-                                "trace_id": "5B8EFFF798038103D269B633813FC60C",
-                                "span_id": "EEE19B7EC3C1B174",
-                                "parent_span_id": "EEE19B7EC3C1B173",
-                                "name": "I'm a server span",
-                                "start_time_unix_nano": "1544712660000000000",
-                                "end_time_unix_nano": "1544712661000000000",
+                                "trace_id": "0AF7651916CD43DD8448EB211C80319C",
+                                "span_id": "B7AD6B7169203331",
+                                "parent_span_id": "00F067AA0BA902B7",
+                                "name": "POST /orders",
+                                "start_time_unix_nano": "1700000000000000000",
+                                "end_time_unix_nano": "1700000000250000000",
                                 "kind": 2,
-                                "attributes": [{"key": "my.span.attr", "value": {"stringValue": "some value"}}],
+                                "attributes": [{"key": "http.request.method", "value": {"stringValue": "POST"}}],
                             }
                         ],
                     }
@@ -647,7 +641,7 @@ def test_rejected_bodies(body: bytes, message: str) -> None:
         ({"droppedAttributesCount": "x"}, "droppedAttributesCount: invalid integer string"),
         ({"name": ["x"]}, "name: expected a string, got an array"),
         ({"kind": "B\u00d6GUS\u2603"}, r'unknown enum value "B\u00d6GUS\u2603"'),
-        ({"attributes": [{"key": "d", "value": {"doubleValue": 10**400}}]}, "too large"),
+        ({"attributes": [{"key": "d", "value": {"doubleValue": 10**400}}]}, "doubleValue: number out of range"),
     ],
 )
 def test_rejected_values(span: dict[str, Any], message: str) -> None:

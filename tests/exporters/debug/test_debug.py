@@ -14,6 +14,7 @@ import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from pyotelcol.exporters.debug import create_factory
 from pyotelcol.exporters.debug.exporter import Sampler
+from support import EXAMPLES
 
 from pyotelcol.component import Kind, Settings, Signal, StabilityLevel
 from pyotelcol.config import DecodeError, decode, validate
@@ -21,8 +22,6 @@ from pyotelcol.pdata import AnyData, Logs, Metrics, Traces
 from pyotelcol.pdata.otlpjson import from_json
 from pyotelcol.telemetry.logs import ConsoleFormatter, FieldsLogger
 from pyotelcol.testing import NopHost, make_settings, metric_values
-
-EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "otlp-examples"
 
 
 class Capture(logging.Handler):
@@ -227,27 +226,27 @@ def test_detailed_official_trace_example(capture: Capture) -> None:
     expected = """ResourceSpans #0
 Resource SchemaURL: 
 Resource attributes:
-     -> service.name: Str(my.service)
+     -> service.name: Str(checkout)
 ScopeSpans #0
 ScopeSpans SchemaURL: 
-InstrumentationScope my.library 1.0.0
+InstrumentationScope shop.orders 2.3.1
 InstrumentationScope attributes:
-     -> my.scope.attribute: Str(some scope attribute)
+     -> shop.team: Str(payments)
 Span #0
-    Trace ID       : 5b8efff798038103d269b633813fc60c
-    Parent ID      : eee19b7ec3c1b173
-    ID             : eee19b7ec3c1b174
-    Name           : I'm a server span
+    Trace ID       : 0af7651916cd43dd8448eb211c80319c
+    Parent ID      : 00f067aa0ba902b7
+    ID             : b7ad6b7169203331
+    Name           : POST /orders
     Kind           : Server
-    Start time     : 2018-12-13 14:51:00 +0000 UTC
-    End time       : 2018-12-13 14:51:01 +0000 UTC
+    Start time     : 2023-11-14 22:13:20 +0000 UTC
+    End time       : 2023-11-14 22:13:20.25 +0000 UTC
     Status code    : Unset
     Status message : 
     DroppedAttributesCount: 0
     DroppedEventsCount: 0
     DroppedLinksCount: 0
 Attributes:
-     -> my.span.attr: Str(some value)"""  # noqa: W291
+     -> http.request.method: Str(POST)"""  # noqa: W291
     assert capture.messages[1] == expected
 
 

@@ -17,6 +17,7 @@ import pytest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from pyotelcol.exporters.file import create_factory, read_file
+from support import EXAMPLES
 
 from pyotelcol.component import Kind, Signal, StabilityLevel
 from pyotelcol.config import DecodeError, decode, validate
@@ -25,7 +26,6 @@ from pyotelcol.pdata import AnyData, Logs, Metrics, Traces
 from pyotelcol.pdata.otlpjson import from_json
 from pyotelcol.testing import NopHost, make_settings, metric_values
 
-EXAMPLES = Path(__file__).resolve().parents[4] / "shared" / "otlp-examples"
 SIGNALS = (Signal.TRACES, Signal.METRICS, Signal.LOGS)
 BACKUP = re.compile(r"^data-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}-size\.json$")
 
@@ -145,8 +145,8 @@ def test_every_signal_round_trips(tmp_path: Path, fmt: str, compression: str) ->
         lines = raw.split(b"\n")
         assert lines[-1] == b"" and len(lines) == len(datas) + 1
         assert lines[0].startswith(b'{"resourceSpans":[{"resource":')
-        assert b'"traceId":"5b8efff798038103d269b633813fc60c"' in lines[0]
-        assert b'"startTimeUnixNano":"1544712660000000000"' in lines[0]
+        assert b'"traceId":"0af7651916cd43dd8448eb211c80319c"' in lines[0]
+        assert b'"startTimeUnixNano":"1700000000000000000"' in lines[0]
     else:
         first = int.from_bytes(raw[:4], "big")
         assert 4 + first < len(raw)
@@ -319,7 +319,7 @@ def test_self_metrics(tmp_path: Path) -> None:
     run(make_config({"path": str(tmp_path / "o.json")}), examples(), reader)
     values = metric_values(reader)
     assert values["otelcol_exporter_sent_spans"] == [({"exporter": "file"}, 1.0)]
-    assert values["otelcol_exporter_sent_metric_points"] == [({"exporter": "file"}, 4.0)]
+    assert values["otelcol_exporter_sent_metric_points"] == [({"exporter": "file"}, 5.0)]  # one point per metric type
     assert values["otelcol_exporter_sent_log_records"] == [({"exporter": "file"}, 2.0)]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from pyotelcol.receivers.otlp import create_factory
-from support import EXAMPLES as SHARED_EXAMPLES
+from support import EXAMPLES as OTLP_EXAMPLES
 
 from pyotelcol.component import Component, Kind, Signal
 from pyotelcol.config import decode
@@ -22,7 +22,7 @@ from pyotelcol.helpers.receiverhelper import client_metadata
 from pyotelcol.pdata import AnyData
 from pyotelcol.testing import NopHost, Sink, make_settings
 
-EXAMPLES = SHARED_EXAMPLES
+EXAMPLES = OTLP_EXAMPLES
 ALL_SIGNALS = (Signal.TRACES, Signal.METRICS, Signal.LOGS)
 
 # This file's port range is 20000-20999; each receiver takes the next port(s).

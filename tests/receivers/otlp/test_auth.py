@@ -36,7 +36,7 @@ from google.rpc import status_pb2
 from pyotelcol.extensions.basicauth import create_factory as basicauth_factory
 from pyotelcol.extensions.bearertokenauth import create_factory as bearer_factory
 from pyotelcol.receivers.otlp import create_factory as otlp_factory
-from support import EXAMPLES as SHARED_EXAMPLES
+from support import EXAMPLES as OTLP_EXAMPLES
 
 from pyotelcol.component import ID, Component, Kind, Signal
 from pyotelcol.config import decode
@@ -47,7 +47,7 @@ TOKEN = "s3cr3t-t0ken-7f9a"
 OTHER_TOKEN = "second-token-c4e1"
 PASSWORD = "pa55-w0rd-b2d8"
 TRACE_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
-EXAMPLES = SHARED_EXAMPLES
+EXAMPLES = OTLP_EXAMPLES
 PB = "application/x-protobuf"
 JS = "application/json"
 
@@ -208,6 +208,19 @@ def test_http_auth_comes_before_path_and_encoding_checks() -> None:
             ok = {"Authorization": f"Bearer {TOKEN}"}
             status, _, _ = await post(rcv.url("/nowhere"), b"{}", JS, ok)
             assert status == 404
+
+    asyncio.run(main())
+
+
+def test_http_auth_failure_without_a_known_content_type_is_401_plain_text() -> None:
+    """Go answers 500 ``failed to marshal error message`` here; the client's error is kept."""
+
+    async def main() -> None:
+        async with run({"bearertokenauth/in": bearer_ext()}, http_section=AUTH_BEARER) as rcv:
+            for content_type in ("text/plain", "application/protobuf"):
+                status, ctype, body = await post(rcv.url(), b"x", content_type, {"Content-Encoding": "br"})
+                assert (status, ctype) == (401, "text/plain; charset=utf-8")
+                assert body == b"missing or empty authorization header: Authorization"
 
     asyncio.run(main())
 

@@ -35,7 +35,7 @@ METHODS = {
 }
 EXAMPLES = {
     Signal.TRACES: ("trace.json", ExportTraceServiceRequest, ExportTraceServiceResponse, 1),
-    Signal.METRICS: ("metrics.json", ExportMetricsServiceRequest, ExportMetricsServiceResponse, 4),
+    Signal.METRICS: ("metrics.json", ExportMetricsServiceRequest, ExportMetricsServiceResponse, 5),
     Signal.LOGS: ("logs.json", ExportLogsServiceRequest, ExportLogsServiceResponse, 1),
 }
 GRPC_ONLY: dict[str, Any] = {}
