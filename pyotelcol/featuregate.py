@@ -1,4 +1,4 @@
-"""Feature gates with Go's stages and the ``--feature-gates`` flag syntax (collector-core §2.6)."""
+"""Feature gates with Go's stages and the ``--feature-gates`` flag syntax."""
 
 from __future__ import annotations
 
@@ -77,7 +77,12 @@ class Registry:
         return gate is not None and gate.enabled
 
     def apply_flag(self, value: str) -> None:
-        """Apply one ``--feature-gates`` value: ``a,+b,-c``."""
+        """Apply one ``--feature-gates`` value: ``a,+b,-c`` (an empty value changes nothing).
+
+        Setting a stable gate on (or a deprecated one off) adds a notice to ``notices``; Go
+        prints those on stdout, the CLI prints them on stderr so stdout stays parseable."""
+        if value == "":
+            return
         for index, item in enumerate(value.split(",")):
             item = item.strip()
             if not item:
@@ -86,7 +91,7 @@ class Registry:
             gate_id = item.lstrip("+-")
             gate = self._gates.get(gate_id)
             if gate is None:
-                valid = ", ".join(self._gates)
+                valid = " ".join(sorted(self._gates))  # Go's %v of the ids it visits in sorted order
                 raise GateError(f'no such feature gate "{gate_id}". valid gates: [{valid}]')
             if gate.stage is Stage.STABLE:
                 if not enable:

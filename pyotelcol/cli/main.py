@@ -1,12 +1,12 @@
 """The ``pyotelcol`` command: run, validate, components, print-initial-config, featuregate.
 
-Errors print as ``Error: <message>`` on stderr with exit code 1, with Go's phase prefixes
-(collector-core §1.7, §3).
+Errors print as ``Error: <message>`` on stderr with exit code 1, with the Go collector's phase
+prefixes (``failed to get config: ...``, ``invalid configuration: ...``, ``cannot start pipelines:
+...``); stdout carries only the command's output.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime
 import json
@@ -21,16 +21,21 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..component import BuildInfo, Kind, Signal, StabilityLevel
+from ..confmap.errors import go_quote
+from ..confmap.resolver import set_flag_to_uri
 from ..factories import ConnectorFactory, ExtensionFactory, Factories, RegistryError, from_entry_points
 from ..featuregate import GLOBAL, GateError, Registry
 from . import workers
+from .earlylog import EarlyLogs
+from .flags import Command, Flag, FlagError, check_args, find_subcommand, help_text, parse
 from .yamlout import dump
 
 if TYPE_CHECKING:
     from ..service.config import Config
+    from ..service.service import Service
+    from ..telemetry.runtime import Telemetry
 
 PROVIDER_SCHEMES = ("env", "file", "http", "https", "yaml")
-COMMANDS = ("validate", "components", "print-initial-config", "print-config", "featuregate", "help")
 _LOG = logging.getLogger("pyotelcol")
 
 
@@ -51,69 +56,160 @@ class Options:
     validate: bool = True
 
 
-def _parser(prog: str, command: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog if command == "run" else f"{prog} {command}", allow_abbrev=False)
-    if command in ("run", "validate", "print-initial-config", "print-config"):
-        p.add_argument(
-            "--config",
-            action="append",
-            default=[],
-            metavar="URI",
-            help="config source: a file path or file:, env:, yaml:, http:, https: URI (repeatable)",
-        )
-        p.add_argument(
-            "--set",
-            action="append",
-            default=[],
-            metavar="KEY=VALUE",
-            help="override one config value, e.g. processors.batch.timeout=2s (repeatable)",
-        )
-    p.add_argument(
-        "--feature-gates",
-        action="append",
-        default=[],
-        metavar="GATES",
-        help="comma-separated feature gate ids; '-' disables, '+' or nothing enables",
+_CONFIG_FLAGS = (
+    Flag(
+        "config",
+        "Locations to the config file(s), note that only a single location can be set per flag entry "
+        "e.g. --config=file:/path/to/first --config=file:path/to/second.",
+        kind="list",
+        varname="uri",
+    ),
+    Flag(
+        "set",
+        "Set arbitrary component config property. The component has to be defined in the config file and "
+        "the flag has a higher precedence. Array config properties are overridden and maps are joined. "
+        "Example --set=processors.batch.timeout=2s",
+        kind="list",
+        varname="key=value",
+        check=set_flag_to_uri,
+    ),
+)
+_GATES_FLAG = Flag(
+    "feature-gates",
+    "Comma-delimited list of feature gate identifiers. Prefix with '-' to disable the feature. "
+    "'+' or no prefix will enable the feature.",
+    kind="list",
+    varname="gates",
+)
+
+
+def _help_flag(name: str) -> Flag:
+    return Flag("help", f"help for {name}", kind="bool", shorthand="h")
+
+
+def _commands(prog: str) -> dict[str, Command]:
+    """The command tree of the Go collector (cobra ``Use``/``Short``/``Long`` texts)."""
+    root = Command(
+        prog,
+        "",
+        (
+            *_CONFIG_FLAGS,
+            _GATES_FLAG,
+            _help_flag(prog),
+            Flag("version", f"version for {prog}", kind="bool", shorthand="v"),
+            Flag(
+                "workers",
+                "run N worker processes sharing the listening ports (SO_REUSEPORT) under a supervisor; "
+                "default: $PYOTELCOL_WORKERS, else one process (docs/workers.md)",
+                kind="int",
+                varname="int",
+            ),
+        ),
     )
-    if command == "run":
-        p.add_argument("--version", "-v", action="store_true", help="print the version and exit")
-        p.add_argument(
-            "--workers",
-            type=int,
-            default=None,
-            metavar="N",
-            help="run N worker processes sharing the listening ports (SO_REUSEPORT) under a supervisor; "
-            "default: $PYOTELCOL_WORKERS, else one process (docs/workers.md)",
-        )
-    if command in ("print-initial-config", "print-config"):
-        p.add_argument("--mode", choices=["redacted", "unredacted"], default="redacted")
-        p.add_argument("--format", choices=["yaml", "json"], default="yaml")
-        p.add_argument("--validate", default="true", choices=["true", "false"])
-    if command == "featuregate":
-        p.add_argument("id", nargs="?")
-    return p
+    subs = [
+        Command(
+            "components",
+            "Outputs available components in this collector distribution",
+            (_GATES_FLAG, _help_flag("components")),
+            long="Outputs available components in this collector distribution including their stability levels. "
+            "The output format is not stable and can change between releases.",
+        ),
+        Command(
+            "featuregate",
+            "Display feature gates information",
+            (_GATES_FLAG, _help_flag("featuregate")),
+            max_args=1,
+            use="featuregate [feature-id]",
+            long="Display information about available feature gates and their status",
+        ),
+        Command(
+            "help",
+            "Help about any command",
+            (_help_flag("help"),),
+            max_args=1,
+            use="help [command]",
+            long=f"Help provides help for any command in the application.\n"
+            f"Simply type {prog} help [path to command] for full details.",
+        ),
+        Command(
+            "print-config",
+            "Prints the Collector's configuration in the specified mode",
+            (
+                *_CONFIG_FLAGS,
+                _GATES_FLAG,
+                Flag("format", "Output format: yaml (default), json (unstable))", varname="string"),
+                _help_flag("print-config"),
+                Flag("mode", "Operating mode: redacted (default), unredacted", varname="string"),
+                Flag("validate", "Validation mode: true (default), false", kind="bool"),
+            ),
+            long=PRINT_CONFIG_LONG,
+            aliases=("print-initial-config",),
+        ),
+        Command(
+            "validate",
+            "Validates the config without running the collector",
+            (*_CONFIG_FLAGS, _GATES_FLAG, _help_flag("validate")),
+        ),
+    ]
+    commands = {root.name: root}
+    for sub in subs:
+        commands[sub.name] = sub
+        for alias in sub.aliases:
+            commands[alias] = sub
+    return commands
+
+
+PRINT_CONFIG_LONG = """Prints the Collector's configuration with different levels of processing:
+
+- redacted: Shows the resolved configuration with sensitive data redacted (default)
+- unredacted: Shows the resolved configuration with all sensitive data visible
+
+The output prints in YAML by default. To print JSON use --format=json,
+however this is considered unstable.
+
+Validation is enabled by default, as a safety measure."""
+
+
+def _help(prog: str, commands: dict[str, Command], name: str) -> str:
+    root = commands[prog]
+    if name == prog:
+        subs = [c for key, c in commands.items() if key not in (prog, *c.aliases)]
+        return help_text(prog, root, subs)
+    return help_text(prog, commands[name])
 
 
 def parse_args(argv: Sequence[str], prog: str = "pyotelcol", version: str = __version__) -> Options | None:
-    args = list(argv)
-    command = "run"
-    if args and args[0] in COMMANDS:
-        command = args.pop(0)
-        if command == "help":
-            _parser(prog, "run").print_help()
-            return None
-    ns = _parser(prog, command).parse_args(args)
-    if command == "run" and ns.version:
-        print(f"{prog} version {version}")
+    """Parse the command line like the Go collector's cobra command; None when it was handled
+    here (``--help``, ``--version``, ``help``). Raises FlagError with cobra's wording."""
+    commands = _commands(prog)
+    found, args = find_subcommand(commands[prog], argv, [n for n in commands if n != prog])
+    name = found or prog
+    command = commands[name]
+    parsed = parse(command, args)
+    values = parsed.values
+    if values.get("help"):
+        sys.stdout.write(_help(prog, commands, command.name))
         return None
-    opts = Options(command=command, gates=ns.feature_gates)
-    opts.configs = getattr(ns, "config", [])
-    opts.sets = getattr(ns, "set", [])
-    opts.mode = getattr(ns, "mode", "redacted")
-    opts.fmt = getattr(ns, "format", "yaml")
-    opts.gate_id = getattr(ns, "id", None)
-    opts.validate = getattr(ns, "validate", "true") == "true"
-    opts.workers = getattr(ns, "workers", None)
+    subcommands = sorted({c.name for key, c in commands.items() if key != prog}) if name == prog else None
+    check_args(command, parsed.args, subcommands)
+    if command.name == "help":
+        topic = parsed.args[0] if parsed.args else prog
+        if topic not in commands:
+            sys.stdout.write(f"Unknown help topic [`{topic}`]\n" + _help(prog, commands, prog))
+            return None
+        sys.stdout.write(_help(prog, commands, commands[topic].name))
+        return None
+    if values.get("version"):
+        sys.stdout.write(f"{prog} version {version}\n")
+        return None
+    opts = Options(command="run" if name == prog else name, gates=values.get("feature-gates", []))
+    opts.configs = values.get("config", [])
+    opts.sets = values.get("set", [])
+    opts.mode = values.get("mode", "redacted")
+    opts.fmt = values.get("format", "yaml")
+    opts.gate_id = parsed.args[0] if command.name == "featuregate" and parsed.args else None
+    opts.validate = values.get("validate", True)
+    opts.workers = values.get("workers")
     return opts
 
 
@@ -121,14 +217,10 @@ def parse_args(argv: Sequence[str], prog: str = "pyotelcol", version: str = __ve
 
 
 def _source_uris(opts: Options) -> list[str]:
-    from ..confmap import set_flag_to_uri
-
     if not opts.configs:
         raise CLIError("at least one config flag must be provided")
-    try:
-        return [*opts.configs, *(set_flag_to_uri(s) for s in opts.sets)]
-    except ValueError as exc:
-        raise CLIError(f'invalid argument "{opts.sets}" for "--set" flag: {exc}') from None
+    # The --set values were checked while parsing the flags, as pflag does.
+    return [*opts.configs, *(set_flag_to_uri(s) for s in opts.sets)]
 
 
 def _resolve(opts: Options, gates: Registry) -> dict[str, Any]:
@@ -171,11 +263,13 @@ def _where(message: str, opts: Options) -> str:
     return ("\n(" + "; ".join(notes) + ")") if notes else ""
 
 
-def load_config(opts: Options, factories: Factories, gates: Registry, validate: bool = True) -> Config:
-    """Resolve, decode and (unless ``validate`` is false) validate the config."""
+def load_config(
+    opts: Options, factories: Factories, gates: Registry, validate: bool = True, resolved: dict[str, Any] | None = None
+) -> Config:
+    """Resolve (unless ``resolved`` is given), decode and (unless ``validate`` is false) validate the config."""
     from ..service.config import UnmarshalError, ValidationError, unmarshal, validate_config
 
-    conf = _resolve(opts, gates)
+    conf = _resolve(opts, gates) if resolved is None else resolved
     try:
         cfg = unmarshal(conf, factories, _LOG)
     except UnmarshalError as exc:
@@ -224,14 +318,21 @@ def print_initial_config(opts: Options, factories: Factories, gates: Registry) -
     from ..config.redact import redact
     from ..confmap import to_plain
 
-    conf = to_plain(_resolve(opts, gates))
-    if opts.validate or opts.mode == "redacted":
+    mode, fmt = opts.mode.lower(), opts.fmt.lower()
+    if mode not in ("redacted", "unredacted"):
+        raise CLIError(f"invalid mode {go_quote(opts.mode)}: modes are: redacted, unredacted")
+    if fmt not in ("yaml", "json"):
+        raise CLIError(f"unrecognized print format: {opts.fmt}")
+    resolved = _resolve(opts, gates)  # once: each resolve logs the unset variables again
+    conf = to_plain(resolved)
+    if opts.validate or mode == "redacted":
         # Redacting needs the typed config (which fields are opaque); Go decodes it for that too.
-        cfg = load_config(Options(**{**opts.__dict__, "command": "validate"}), factories, gates, opts.validate)
-        if opts.mode == "redacted":
+        as_validate = Options(**{**opts.__dict__, "command": "validate"})
+        cfg = load_config(as_validate, factories, gates, opts.validate, resolved)
+        if mode == "redacted":
             conf = redact(conf, cfg)
     ordered = _sorted(conf)
-    if opts.fmt == "json":
+    if fmt == "json":
         return json.dumps(ordered, indent=4, default=str) + "\n"
     return dump(ordered)
 
@@ -269,35 +370,109 @@ def featuregate_text(gates: Registry, gate_id: str | None) -> str:
 
 def validate_command(opts: Options, factories: Factories, gates: Registry) -> None:
     """Resolve, decode, validate and build the graph (components created, nothing started)."""
-    from ..service.graph import GraphError, build_graph
-    from ..service.service import NopTelemetry, settings_maker
-
-    cfg = load_config(opts, factories, gates)
-    try:
-        build_graph(cfg, settings_maker(NopTelemetry(), BuildInfo()), _LOG)
-    except GraphError as exc:
-        raise CLIError(f"failed to build pipelines: {exc}") from None
+    _checked_config(opts, factories, gates, BuildInfo(), None)
 
 
 # -- running ------------------------------------------------------------------------------------
 
 
-async def run_collector(opts: Options, factories: Factories, gates: Registry, build: BuildInfo) -> int:
-    from ..service.graph import GraphError
-    from ..service.service import Service, StartError
+def _new_telemetry(cfg: Config, build: BuildInfo, wid: int | None) -> Telemetry:
     from ..telemetry.runtime import Telemetry
 
+    try:
+        return Telemetry(cfg.telemetry, build, worker_id=wid)
+    except OSError as exc:  # a log output path that cannot be opened: zap's wording
+        from ..service.service import error_text
+
+        raise CLIError(f'failed to create logger: couldn\'t open sink "{exc.filename}": {error_text(exc)}') from None
+    except ValueError as exc:
+        raise CLIError(f"failed to create logger: {exc}") from None
+
+
+def _new_service(cfg: Config, telemetry: Telemetry, build: BuildInfo, gates: Registry, log: Any) -> Service:
+    from ..service.graph import GraphError
+    from ..service.service import Service
+
+    try:
+        return Service(cfg, telemetry, build, gates, log)
+    except GraphError as exc:
+        raise CLIError(f"failed to build pipelines: {exc}") from None
+
+
+async def _start_service(service: Service) -> None:
+    """Start, or stop what did start and raise the error with Go's phase prefix."""
+    from ..service.service import StartError
+
+    try:
+        await service.start()
+    except StartError as exc:
+        errors = await service.shutdown()
+        raise CLIError(f"{exc.phase}: {exc}" + "".join("\n" + e for e in errors)) from None
+
+
+def _checked_config(opts: Options, factories: Factories, gates: Registry, build: BuildInfo, wid: int | None) -> Config:
+    """What ``validate`` checks: resolve, decode, validate, build the graph (nothing started)."""
+    from ..service.graph import GraphError, build_graph
+    from ..service.service import NopTelemetry, settings_maker
+
+    cfg = load_config(Options(**{**opts.__dict__, "command": "validate"}), factories, gates)
+    if wid is not None:
+        _worker_config(cfg, wid)  # a reload may not bring in a single-instance component
+    try:
+        build_graph(cfg, settings_maker(NopTelemetry(), build), _LOG)
+    except GraphError as exc:
+        raise CLIError(f"failed to build pipelines: {exc}") from None
+    return cfg
+
+
+async def _reload(
+    opts: Options,
+    factories: Factories,
+    gates: Registry,
+    build: BuildInfo,
+    wid: int | None,
+    telemetry: Telemetry,
+    service: Service,
+) -> Service:
+    """SIGHUP. Go stops the pipelines, then loads the new config and exits if it is bad; here the
+    new config is checked as ``validate`` does first, and a bad one leaves the running pipelines
+    alone. A new config that fails to start brings the previous one back."""
+    log: Any = telemetry.logger
+    try:
+        cfg = _checked_config(opts, factories, gates, build, wid)
+    except CLIError as exc:
+        log.error("Config reload failed, keeping the running configuration", extra={"fields": {"error": str(exc)}})
+        return service
+    log.warning("Config updated, restart service")
+    await service.shutdown()
+    try:
+        new = _new_service(cfg, telemetry, build, gates, log)
+        await _start_service(new)
+        return new
+    except CLIError as exc:
+        log.error("Config reload failed, restoring the previous configuration", extra={"fields": {"error": str(exc)}})
+    previous = _new_service(service.cfg, telemetry, build, gates, log)
+    await _start_service(previous)
+    return previous
+
+
+async def run_collector(
+    opts: Options, factories: Factories, gates: Registry, build: BuildInfo, early: EarlyLogs | None = None
+) -> int:
     wid = workers.worker_id()
     cfg = load_config(opts, factories, gates)
     if wid is not None:
         _worker_config(cfg, wid)
-    telemetry = Telemetry(cfg.telemetry, build, worker_id=wid)
+    telemetry = _new_telemetry(cfg, build, wid)
     log: Any = telemetry.logger
+    if early is not None:
+        early.replay(log.logger)
     log.info("Starting %s...", build.command, extra={"fields": {"Version": build.version}})
     try:
-        service = Service(cfg, telemetry, build, gates, log)
-    except GraphError as exc:
-        raise CLIError(f"failed to build pipelines: {exc}") from None
+        service = _new_service(cfg, telemetry, build, gates, log)
+    except CLIError:
+        await telemetry.shutdown()
+        raise
 
     stop = asyncio.Event()
     reload = asyncio.Event()
@@ -315,15 +490,16 @@ async def run_collector(opts: Options, factories: Factories, gates: Registry, bu
     if wid is not None:
         orphan_watch = asyncio.ensure_future(_stop_when_orphaned(os.getppid(), on_signal))
     try:
-        await telemetry.start()
+        try:
+            await telemetry.start()
+            await _start_service(service)
+        except OSError as exc:  # the own-metrics listener: Go fails creating the meter provider
+            await telemetry.shutdown()
+            raise CLIError(f"failed to create meter provider: {exc.strerror or exc}") from None
+        except CLIError:
+            await telemetry.shutdown()
+            raise
         while True:
-            try:
-                await service.start()
-            except StartError as exc:
-                errors = await service.shutdown()
-                await telemetry.shutdown()
-                where = "failed to start extensions" if exc.kind is Kind.EXTENSION else "cannot start pipelines"
-                raise CLIError(f"{where}: {exc}" + ("".join("\n" + e for e in errors))) from None
             assert service.fatal is not None
             if wid is not None:
                 workers.report_ready(telemetry.bound_endpoints)
@@ -333,15 +509,12 @@ async def run_collector(opts: Options, factories: Factories, gates: Registry, bu
                 w.cancel()
             if reload.is_set() and not stop.is_set() and not service.fatal.is_set():
                 reload.clear()
-                log.info("Config updated, restart service")
-                await service.shutdown()
-                cfg = load_config(opts, factories, gates)
-                if wid is not None:
-                    _worker_config(cfg, wid)  # a reload may not bring in a single-instance component
+                log.info("Received signal from OS", extra={"fields": {"signal": "hangup"}})
                 try:
-                    service = Service(cfg, telemetry, build, gates, log)
-                except GraphError as exc:
-                    raise CLIError(f"failed to build pipelines: {exc}") from None
+                    service = await _reload(opts, factories, gates, build, wid, telemetry, service)
+                except CLIError:
+                    await telemetry.shutdown()
+                    raise
                 continue
             break
         if received:
@@ -376,9 +549,10 @@ async def _stop_when_orphaned(ppid: int, stop: Callable[[str], None]) -> None:
     stop("supervisor exited")
 
 
-async def run_supervisor(opts: Options, factories: Factories, gates: Registry, build: BuildInfo, count: int) -> int:
+async def run_supervisor(
+    opts: Options, factories: Factories, gates: Registry, build: BuildInfo, count: int, early: EarlyLogs | None = None
+) -> int:
     """``--workers N``: validate, refuse single-instance components, then supervise N workers."""
-    from ..telemetry.runtime import Telemetry
 
     cfg = load_config(opts, factories, gates)
     try:
@@ -386,8 +560,10 @@ async def run_supervisor(opts: Options, factories: Factories, gates: Registry, b
     except workers.WorkersError as exc:
         raise CLIError(f"invalid configuration: {exc}") from None
     # Logging as configured; metrics are the workers' (summed by the supervisor), nothing bound here.
-    telemetry = Telemetry(cfg.telemetry, build)  # never started: binds nothing
+    telemetry = _new_telemetry(cfg, build, None)  # never started: binds nothing
     log: Any = telemetry.logger
+    if early is not None:
+        early.replay(log.logger)
     log.info("Starting %s supervisor...", build.command, extra={"fields": {"Version": build.version}})
     command = workers.worker_command(opts.configs, opts.sets, opts.gates)
     code, error = await workers.Supervisor(count, command, cfg, log).run()
@@ -409,19 +585,26 @@ def _new_loop_runner() -> asyncio.Runner:
 def main(argv: Sequence[str] | None = None, factories: Factories | None = None, build: BuildInfo | None = None) -> int:
     """Entry point; a built distribution passes its own factories and build info."""
     build = build or BuildInfo(version=__version__)
+    early: EarlyLogs | None = None
     try:
         opts = parse_args(sys.argv[1:] if argv is None else argv, build.command, build.version)
         if opts is None:
             return 0
         gates = GLOBAL
         for flag in opts.gates:
-            gates.apply_flag(flag)
-        for notice in gates.notices:
-            print(notice)
+            try:
+                gates.apply_flag(flag)
+            except GateError as exc:
+                raise FlagError(f'invalid argument {go_quote(flag)} for "--feature-gates" flag: {exc}') from None
+        while gates.notices:  # Go prints these on stdout; here stdout carries only the command's output
+            print(gates.notices.pop(0), file=sys.stderr)
+        early = EarlyLogs(_LOG)
         if factories is None:
             factories = from_entry_points()
         if opts.command == "components":
             sys.stdout.write(components_yaml(factories, build))
+            for line in factories.unavailable_report():  # installed but not loadable: say so, not omit
+                print(line, file=sys.stderr)
         elif opts.command == "featuregate":
             sys.stdout.write(featuregate_text(gates, opts.gate_id))
         elif opts.command in ("print-initial-config", "print-config"):
@@ -435,14 +618,19 @@ def main(argv: Sequence[str] | None = None, factories: Factories | None = None, 
                 raise CLIError(str(exc)) from None
             with _new_loop_runner() as runner:
                 if count > 0:
-                    return runner.run(run_supervisor(opts, factories, gates, build, count))
-                return runner.run(run_collector(opts, factories, gates, build))
+                    return runner.run(run_supervisor(opts, factories, gates, build, count, early))
+                return runner.run(run_collector(opts, factories, gates, build, early))
         return 0
-    except (CLIError, GateError, RegistryError) as exc:
+    except (CLIError, FlagError, GateError, RegistryError) as exc:
+        if early is not None:
+            early.flush_to_stderr()
         if workers.worker_id() is not None and workers.report_error(str(exc)):
             return 1  # the supervisor prints it
         print(f"Error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if early is not None:
+            early.flush_to_stderr()
 
 
 if __name__ == "__main__":

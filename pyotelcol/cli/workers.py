@@ -281,11 +281,15 @@ class Supervisor:
 
     async def _start_metrics(self) -> None:
         from ..telemetry.aggregate import AggregatingServer
+        from ..telemetry.prometheus import exporter_bind_error
 
         options = [r.prometheus_options() for r in self.cfg.telemetry.effective_readers()]
         for index, opts in enumerate(o for o in options if o is not None):
             server = AggregatingServer(opts, functools.partial(self._sources, index), self.log)
-            await server.start()
+            try:
+                await server.start()
+            except OSError as exc:  # worded like a single collector's own-metrics listener
+                raise exporter_bind_error(opts.host, opts.port, exc) from exc
             self._servers.append(server)
 
     def _signal_all(self, sig: int) -> None:
@@ -346,7 +350,7 @@ class Supervisor:
                 await self._start_metrics()
             except OSError as exc:
                 await self._stop_all(signal.SIGTERM)
-                return 1, f"failed to start telemetry: {exc}"
+                return 1, f"failed to create meter provider: {exc.strerror or exc}"
             watchers = [asyncio.ensure_future(self._watch(w)) for w in self.workers]
             self.log.info(
                 "Everything is ready. Begin running and processing data.", extra={"fields": {"workers": self.count}}

@@ -1,4 +1,4 @@
-"""confmap: resolving the collector configuration exactly as the Go collector does (collector-core §2).
+"""confmap: resolving the collector configuration exactly as the Go collector does.
 
 ``resolve(uris)`` fetches every config URI (bare paths are ``file:``; also ``env:``, ``yaml:``,
 ``http(s)://``), parses YAML like Go's yaml.v3 (:mod:`.yamlload`), deep-merges (maps merge, lists and

@@ -19,6 +19,7 @@ from .yamlload import YamlError, load_yaml
 SCHEMES = ("env", "file", "http", "https", "yaml")
 ENV_NAME_PATTERN = "^[a-zA-Z_][a-zA-Z0-9_]*$"
 _ENV_NAME = re.compile(ENV_NAME_PATTERN)
+_NOT_YAML = "assuming string type since contents are not valid YAML"
 HTTP_TIMEOUT = 30.0  # Go's client has none; a config fetch that hangs forever helps nobody.
 
 
@@ -29,6 +30,7 @@ class Retrieved:
     raw: Any
     text: str | None = None  # Go's string representation; None when not set
     hint: str = ""  # why the value is a string although a map may have been meant
+    yaml_error: YamlError | None = None  # set when the text was not valid YAML
 
     def as_string(self) -> str:
         if self.text is not None:
@@ -37,11 +39,14 @@ class Retrieved:
             return self.raw
         raise ResolveError(f"retrieved value does not have unambiguous string representation: {self.raw}")
 
-    def as_conf(self) -> dict[str, Any]:
+    def as_conf(self, source: str = "") -> dict[str, Any]:
+        """The retrieved map; ``source`` (a file path) is named with the offending line of invalid YAML."""
         if self.raw is None:
             return {}
         if not isinstance(self.raw, dict):
             hint = f": {self.hint}" if self.hint else ""
+            if source and self.yaml_error is not None:
+                hint = f": {_NOT_YAML}: {self.yaml_error.at(source)}"
             raise ResolveError(f"retrieved value (type={go_type(self.raw)}) cannot be used as a Conf{hint}")
         return as_conf_map(self.raw)
 
@@ -52,7 +57,7 @@ def from_yaml(data: bytes | str) -> Retrieved:
     try:
         raw = load_yaml(text)
     except YamlError as exc:
-        return Retrieved(text, text, f"assuming string type since contents are not valid YAML: {exc}")
+        return Retrieved(text, text, f"{_NOT_YAML}: {exc}", exc)
     if isinstance(raw, str):
         return Retrieved(text, text)
     kind = go_type(raw)
@@ -87,7 +92,7 @@ class Providers:
 
     def _log(self, level: int, message: str, name: str) -> None:
         if self.logger is not None:
-            self.logger.log(level, message, extra={"fields": {"name": name}})
+            self.logger.log(level, message, extra={"fields": {"name": name}}, stacklevel=2)
 
     def _env(self, opaque: str) -> Retrieved:
         name, has_default, default = opaque.partition(":-")

@@ -1,4 +1,4 @@
-"""The resolver: config URIs -> retrieved maps -> deep merge -> expansion (collector-core §2)."""
+"""The resolver: config URIs -> retrieved maps -> deep merge -> expansion, as Go's confmap.Resolver does."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from .errors import ResolveError, go_quote
 from .expand import Expander, parse_location
 from .merge import flatten, merge, merge_append, unflatten
-from .providers import SCHEMES, Providers
+from .providers import SCHEMES, Providers, go_clean
 
 _DRIVE_LETTER = re.compile(r"[A-z]:")  # Go's "^[A-z]:" (the range includes [\]^_`)
 
@@ -48,7 +48,8 @@ def _merged(uris: list[str], providers: Providers, append: bool) -> dict[str, An
             retrieved = providers.retrieve(scheme, opaque)
         except ResolveError as exc:
             raise ResolveError(f"cannot retrieve the configuration: {exc}") from None
-        (merge_append if append else merge)(conf, retrieved.as_conf())
+        source = go_clean(opaque) if scheme == "file" else ""
+        (merge_append if append else merge)(conf, retrieved.as_conf(source))
     return conf
 
 

@@ -68,7 +68,22 @@ class NonStringKey(str):
 
 
 class YamlError(ValueError):
-    """Invalid YAML; the message follows yaml.v3's wording."""
+    """Invalid YAML; the message follows yaml.v3's wording.
+
+    yaml.v3 often numbers the line of the enclosing block rather than the offending one (and
+    lists a duplicate key twice); ``line`` (1-based, 0 when unknown) and ``problem`` (the
+    message without ``yaml: line N:``) locate the offending text for messages that name the file.
+    """
+
+    def __init__(self, message: str, line: int = 0, problem: str = "") -> None:
+        super().__init__(message)
+        self.line = line
+        self.problem = problem or message.removeprefix("yaml: ")
+
+    def at(self, source: str) -> str:
+        """``yaml: <source>:<line>: <problem>``, the offending line named once."""
+        where = f"{source}:{self.line}" if self.line else source
+        return f"yaml: {where}: {self.problem}"
 
 
 def _go_int(s: str) -> int | None:
@@ -135,7 +150,7 @@ class GoLoader(yaml.SafeLoader):
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.duplicate_errors: list[str] = []
+        self.duplicate_errors: list[tuple[int, str]] = []  # (line, yaml.v3's text)
         self._open_anchors: set[str] = set()
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -143,7 +158,8 @@ class GoLoader(yaml.SafeLoader):
         anchor = getattr(event, "anchor", None)
         if isinstance(event, yaml.AliasEvent):
             if anchor in self._open_anchors:
-                raise YamlError(f"yaml: anchor '{anchor}' value contains itself")
+                line = event.start_mark.line + 1 if event.start_mark is not None else 0
+                raise YamlError(f"yaml: anchor '{anchor}' value contains itself", line)
             return super().compose_node(parent, index)
         if anchor:
             self._open_anchors.add(anchor)
@@ -162,8 +178,10 @@ class GoLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         keys = [k for k, _ in node.value]
         dups = [
-            f"line {b.start_mark.line + 1}: mapping key {go_quote(b.value)} already defined at line "
-            f"{a.start_mark.line + 1}"
+            (
+                b.start_mark.line + 1,
+                f"mapping key {go_quote(b.value)} already defined at line {a.start_mark.line + 1}",
+            )
             for i, a in enumerate(keys)
             for b in keys[i + 1 :]
             if isinstance(a, yaml.ScalarNode) and isinstance(b, yaml.ScalarNode) and a.value == b.value
@@ -199,13 +217,14 @@ GoLoader.add_constructor(_GO_SCALAR, _plain_constructor)
 GoLoader.add_constructor(None, _unknown_tag_constructor)
 
 
-def _go_error(exc: yaml.YAMLError) -> str:
+def _go_error(exc: yaml.YAMLError) -> YamlError:
     if not isinstance(exc, yaml.MarkedYAMLError):
-        return f"yaml: {exc}"
+        return YamlError(f"yaml: {exc}")
     problem = exc.problem or "unknown problem parsing YAML content"
+    offending = exc.problem_mark.line + 1 if exc.problem_mark is not None else 0
     if problem.startswith("found undefined alias"):
         name = problem.split("'")[1] if "'" in problem else ""
-        return f"yaml: unknown anchor '{name}' referenced"
+        return YamlError(f"yaml: unknown anchor '{name}' referenced", offending)
     if problem.startswith("expected <block end>"):
         block_seq = "collection" in (exc.context or "")
         problem = "did not find expected '-' indicator" if block_seq else "did not find expected key"
@@ -219,7 +238,7 @@ def _go_error(exc: yaml.YAMLError) -> str:
     line = next((n for n in lines if n), 0)
     if isinstance(exc, yaml.scanner.ScannerError) and line:
         line += 1  # libyaml's scanner errors are reported one line further than parser errors
-    return f"yaml: line {line}: {problem}" if line else f"yaml: {problem}"
+    return YamlError(f"yaml: line {line}: {problem}" if line else f"yaml: {problem}", offending, problem)
 
 
 def load_yaml(text: str) -> Any:
@@ -231,13 +250,14 @@ def load_yaml(text: str) -> Any:
         node = loader.get_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        raise YamlError(_go_error(exc)) from None
+        raise _go_error(exc) from None
     except RecursionError:
         raise YamlError("yaml: exceeded max depth") from None
     finally:
         loader.dispose()
     if loader.duplicate_errors:
         # yaml.v3 (as vendored by the collector) lists every duplicate twice.
-        lines = loader.duplicate_errors * 2
-        raise YamlError("yaml: unmarshal errors:\n  " + "\n  ".join(lines))
+        lines = [f"line {n}: {text}" for n, text in loader.duplicate_errors] * 2
+        first_line, first_text = loader.duplicate_errors[0]
+        raise YamlError("yaml: unmarshal errors:\n  " + "\n  ".join(lines), first_line, first_text)
     return data

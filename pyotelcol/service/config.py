@@ -1,6 +1,6 @@
 """The collector config: decode the resolved map against the factories, then validate it.
 
-Error texts follow the Go collector (collector-core §1.7) so that users' greps keep working:
+Error texts follow the Go collector so that users' greps keep working:
 decode problems are collected per top-level section (``error decoding 'receivers': ...``),
 validation runs the first failing structural check plus every component's own ``validate()``.
 """

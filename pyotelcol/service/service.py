@@ -69,10 +69,25 @@ def settings_maker(telemetry: TelemetryProvider, build_info: BuildInfo) -> Setti
     return make
 
 
+def error_text(exc: BaseException) -> str:
+    """An error as Go prints it: an OSError without Python's ``[Errno N]`` prefix, a file
+    error as ``open <path>: <reason>`` (Go's *PathError)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        reason = exc.strerror
+        if exc.filename is not None:
+            return f"open {exc.filename}: {reason[:1].lower()}{reason[1:]}"
+        return reason
+    return str(exc)
+
+
 class StartError(Exception):
-    def __init__(self, kind: Kind, message: str) -> None:
+    """A component that could not be created or started; ``phase`` is Go's prefix for it."""
+
+    def __init__(self, kind: Kind, message: str, phase: str = "") -> None:
         super().__init__(message)
         self.kind = kind
+        default = "failed to start extensions" if kind is Kind.EXTENSION else "cannot start pipelines"
+        self.phase = phase or default
 
 
 class Service:
@@ -131,7 +146,11 @@ class Service:
         for ext_id in self.cfg.extensions:
             comp = self.cfg.components[Kind.EXTENSION][ext_id]
             factory: ExtensionFactory = comp.factory  # type: ignore[assignment]
-            ext = factory.create(self._settings(ext_id, Kind.EXTENSION, None, None), comp.config)
+            try:
+                ext = factory.create(self._settings(ext_id, Kind.EXTENSION, None, None), comp.config)
+            except Exception as exc:
+                message = f'failed to create extension "{ext_id}": {error_text(exc)}'
+                raise StartError(Kind.EXTENSION, message, "failed to build extensions") from exc
             self.log.info("Extension is starting...", extra=_fields(ext_id, Kind.EXTENSION))
             await self._start_one(ext, ext_id, Kind.EXTENSION)
             self._extensions[ext_id] = ext
@@ -152,7 +171,7 @@ class Service:
         try:
             await comp.start(self)
         except Exception as exc:
-            raise StartError(kind, f'failed to start "{comp_id}" {kind}: {exc}') from exc
+            raise StartError(kind, f'failed to start "{comp_id}" {kind}: {error_text(exc)}') from exc
         self._started.append(comp)
 
     async def shutdown(self) -> list[str]:

@@ -274,6 +274,14 @@ def listen_error(host: str, port: int, exc: OSError) -> OSError:
     return OSError(exc.errno, f"listen tcp {where}: {reason}")
 
 
+def exporter_bind_error(host: str, port: int, exc: OSError) -> OSError:
+    """Go's otelconf wording for a Prometheus reader that cannot listen:
+    ``binding address host:port for Prometheus exporter: listen tcp host:port: bind: ...``."""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    listen = listen_error(host, port, exc).strerror
+    return OSError(exc.errno, f"binding address {where} for Prometheus exporter: {listen}")
+
+
 class PrometheusServer:
     """``GET /metrics`` on the reader's host:port (aiohttp). ``host: ""`` listens on all interfaces."""
 
@@ -304,7 +312,7 @@ class PrometheusServer:
             await site.start()
         except OSError as exc:
             await runner.cleanup()
-            raise listen_error(opts.host, opts.port, exc) from exc
+            raise exporter_bind_error(opts.host, opts.port, exc) from exc
         self._runner = runner
         sockets = getattr(getattr(site, "_server", None), "sockets", None) or []
         self.bound_port = int(sockets[0].getsockname()[1]) if sockets else opts.port
@@ -328,6 +336,7 @@ __all__ = [
     "PrometheusServer",
     "PullMetricReader",
     "encode",
+    "exporter_bind_error",
     "iter_names",
     "label_name",
     "listen_error",
