@@ -1,0 +1,1 @@
+"""Translators between other tracing formats (Zipkin, Jaeger) and OTLP pdata."""
