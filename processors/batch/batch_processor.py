@@ -232,34 +232,84 @@ class _Shard:
             self._cancel_timer()
 
     def _take(self) -> tuple[AnyData, int]:
+        """Build the next batch. The buffer changes only once the batch is built: when a part
+        cannot be split, joined or serialized the exception leaves every request buffered."""
         limit = self.proc.send_batch_max_size
+        pending = self.pending
         if limit <= 0 or self.items <= limit:
-            parts = [d for d, _ in self.pending]
             count = self.items
-            self.pending.clear()
+            batch = merge(self.proc.data_cls, [d for d, _ in pending], count)
+            pending.clear()
             self.items = 0
-        else:
-            parts = []
-            need = limit
-            while need > 0:
-                data, c = self.pending[0]
-                if c <= need:
-                    self.pending.popleft()
-                    parts.append(data)
-                    need -= c
-                else:
-                    head, rest = take(data, need)
-                    self.pending[0] = (rest, c - need)
-                    parts.append(head)
-                    need = 0
-            count = limit
-            self.items -= limit
-        return merge(self.proc.data_cls, parts, count), count
+            return batch, count
+        parts: list[AnyData] = []
+        whole = 0
+        need = limit
+        split: tuple[AnyData, AnyData, int] | None = None  # (original, rest, head count)
+        while need > 0:
+            data, c = pending[whole]
+            if c <= need:
+                parts.append(data)
+                need -= c
+                whole += 1
+            else:
+                head, rest = take(data, need)
+                parts.append(head)
+                split = (data, rest, need)
+                need = 0
+        try:
+            batch = merge(self.proc.data_cls, parts, limit)
+        except Exception:
+            if split is not None and split[1] is split[0]:
+                # ``take`` moved the head out of the buffered request itself: put it back in front.
+                _, rest, head_count = split
+                pending[whole] = (rest, pending[whole][1] - head_count)
+                pending.insert(whole, (parts[-1], head_count))
+            raise
+        for _ in range(whole):
+            pending.popleft()
+        if split is not None:
+            _, rest, head_count = split
+            pending[0] = (rest, pending[0][1] - head_count)
+        self.items -= limit
+        return batch, limit
+
+    def _drop_unsound(self) -> tuple[int, BaseException | None]:
+        """After a batch could not be built: keep the buffered requests that serialize and parse
+        back on their own, drop the rest. Returns the dropped item count and the first error."""
+        kept: deque[tuple[AnyData, int]] = deque()
+        dropped = 0
+        first: BaseException | None = None
+        for data, count in self.pending:
+            try:
+                data.item_count()
+                data.check_wire(force=True)
+            except Exception as err:
+                dropped += count
+                first = first or err
+                continue
+            kept.append((data, count))
+        self.pending = kept
+        self.items -= dropped
+        return dropped, first
 
     async def _send(self, trigger: str) -> None:
         proc = self.proc
         try:
-            data, count = self._take()
+            try:
+                data, count = self._take()
+            except Exception as err:
+                # One bad request must not take the others down: drop only what fails on its own
+                # (logged once per batch), then build the batch from the rest.
+                dropped, cause = self._drop_unsound()
+                if dropped:
+                    proc.logger.error(
+                        "Dropping data that cannot be batched",
+                        extra={"fields": {"error": str(cause or err), "dropped_items": dropped}},
+                    )
+                if self.items == 0:
+                    return
+                data, count = self._take()
         except Exception as err:  # a bug, not bad input: drop the buffer rather than wedge the batcher
             proc.logger.error(
                 "Failed to build a batch, dropping buffered data",

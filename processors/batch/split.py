@@ -34,8 +34,13 @@ def merge(cls: type[Traces] | type[Metrics] | type[Logs], parts: Sequence[AnyDat
     if sum(p.has_wire for p in parts) * 2 >= len(parts):
         # Mostly received bytes: serialize the few without (pieces cut off by a split) and join.
         # The joined bytes are not parsed: an exporter sends them as they are, and the message
-        # is decoded only if something downstream reads it.
-        return cls.from_trusted_wire(b"".join(p.to_wire() for p in parts), count)
+        # is decoded only if something downstream reads it. So bytes nobody vouched for are
+        # parsed here first (InvalidDataError): one bad part must not spoil the joined batch.
+        for p in parts:
+            if p.unverified_wire:
+                p.check_wire()
+        wire = b"".join(p.to_wire() for p in parts)
+        return cls.from_trusted_wire(wire, count, checked=all(p.wire_checked for p in parts))
     msg: Any = cls.message_type()
     for p in parts:
         msg.MergeFrom(p.message)
@@ -151,6 +156,7 @@ def take(data: AnyData, n: int) -> tuple[AnyData, AnyData]:
     ``data`` must hold more than ``n`` items. The returned remainder reuses ``data``'s message.
     """
     cls = type(data)
+    checked = data.wire_checked  # moving items does not change how deep messages nest
     try:
         src = data.mutable()
         rest = data
@@ -162,4 +168,7 @@ def take(data: AnyData, n: int) -> tuple[AnyData, AnyData]:
     moved = mover.move(getattr(src, mover.top), getattr(head, mover.top), n)
     out: AnyData = cls(head)  # type: ignore[arg-type]
     out._count = moved
+    if checked:
+        out.mark_checked()
+        rest.mark_checked()
     return out, rest

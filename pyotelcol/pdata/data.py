@@ -31,10 +31,30 @@ class InvalidDataError(ValueError):
     """The bytes do not decode as an OTLP export request, or break an OTLP invariant."""
 
 
+class LimitError(InvalidDataError):
+    """Well-formed data beyond a limit this collector enforces and Go's does not (nesting depth)."""
+
+
+MAX_DEPTH = 100
+"""How deep messages may nest below the request (the request itself is level 0): upb's default
+decode limit (``kUpb_WireFormat_DefaultDepthLimit``), which the Python binding applies to every
+``ParseFromString``. Data nested deeper serializes but no longer parses, so no decoder may accept
+it. Go's protobuf decoder has no such limit."""
+
+DEPTH_MESSAGE = f"messages nested more than {MAX_DEPTH} levels deep"
+
+
+def _parse_error(exc: Exception) -> InvalidDataError:
+    text = str(exc)
+    if "MaxDepth" in text:  # upb: "... Exceeded upb_DecodeOptions_MaxDepth"
+        return LimitError(f"proto: cannot parse invalid wire-format data: {DEPTH_MESSAGE}")
+    return InvalidDataError(f"proto: cannot parse invalid wire-format data: {text}")
+
+
 class PData(Generic[M]):
     """Base for Traces, Metrics and Logs; ``signal`` and ``message_type`` are set per subclass."""
 
-    __slots__ = ("_count", "_msg", "_read_only", "_wire")
+    __slots__ = ("_checked", "_count", "_msg", "_read_only", "_wire")
     signal: ClassVar[Signal]
     message_type: ClassVar[type[Message]]
     resource_field: ClassVar[str]  # "resource_spans", "resource_metrics" or "resource_logs"
@@ -45,6 +65,9 @@ class PData(Generic[M]):
         self._wire = wire
         self._read_only = False
         self._count: int | None = None
+        # True when ``to_wire()`` is known to parse back: the bytes were parsed, the message came
+        # from them or from a decoder that enforces the same limits (OTLP/JSON).
+        self._checked = False
 
     @classmethod
     def from_wire(cls, body: bytes) -> Self:
@@ -52,21 +75,25 @@ class PData(Generic[M]):
         try:
             msg.ParseFromString(body)
         except (DecodeError, RuntimeError, ValueError) as exc:
-            raise InvalidDataError(f"proto: cannot parse invalid wire-format data: {exc}") from None
+            raise _parse_error(exc) from None
         data = cls(msg, bytes(body))  # type: ignore[arg-type]
+        data._checked = True
         data._check_ids()
         return data
 
     @classmethod
-    def from_trusted_wire(cls, wire: bytes, count: int | None = None) -> Self:
-        """Data over bytes already known to be a valid request (e.g. the concatenated wire bytes
-        of requests that each came through ``from_wire``). Nothing is parsed until something
-        reads ``message``: a pass-through pipeline forwards the bytes without ever decoding them."""
+    def from_trusted_wire(cls, wire: bytes, count: int | None = None, checked: bool = False) -> Self:
+        """Data over bytes believed to be a valid request (e.g. the concatenated wire bytes of
+        requests that each came through ``from_wire``). Nothing is parsed until something reads
+        ``message``: a pass-through pipeline forwards the bytes without ever decoding them.
+        ``checked`` vouches that the bytes parse (``wire_checked``); a parse that fails later
+        raises InvalidDataError."""
         data = cls.__new__(cls)
         data._msg = None
         data._wire = wire
         data._read_only = False
         data._count = count
+        data._checked = checked
         return data
 
     @classmethod
@@ -79,8 +106,12 @@ class PData(Generic[M]):
         msg = self._msg
         if msg is None:
             parsed: Any = self.message_type()
-            parsed.ParseFromString(self._wire)
+            try:
+                parsed.ParseFromString(self._wire)
+            except (DecodeError, RuntimeError, ValueError) as exc:
+                raise _parse_error(exc) from None
             self._msg = msg = parsed
+            self._checked = True
         return msg
 
     def mutable(self) -> M:
@@ -99,6 +130,7 @@ class PData(Generic[M]):
             self.message  # noqa: B018 - parse now: the bytes are about to be dropped
         self._wire = None
         self._count = None
+        self._checked = False
 
     def mark_read_only(self) -> None:
         self._read_only = True
@@ -111,6 +143,36 @@ class PData(Generic[M]):
     def has_wire(self) -> bool:
         return self._wire is not None
 
+    @property
+    def wire_checked(self) -> bool:
+        """Whether ``to_wire()`` is known to parse back: the data came through ``from_wire`` or
+        the OTLP/JSON decoder, was parsed since, or was vouched for
+        (``from_trusted_wire(checked=True)``). Any change clears it."""
+        return self._checked
+
+    @property
+    def unverified_wire(self) -> bool:
+        """Bytes only, never parsed and not vouched for: ``to_wire()`` may not parse back.
+        (Data backed by a message is trusted to serialize into bytes that parse.)"""
+        return self._msg is None and not self._checked
+
+    def mark_checked(self) -> None:
+        """For decoders that enforce every limit ``from_wire`` does (see ``otlpjson``)."""
+        self._checked = True
+
+    def check_wire(self, force: bool = False) -> None:
+        """Prove that ``to_wire()`` parses back (a full parse unless already known, or ``force``):
+        raises InvalidDataError otherwise. For error paths and for bytes nobody vouched for."""
+        if self._checked and not force:
+            return
+        wire = self.to_wire()
+        probe = self.message_type()
+        try:
+            probe.ParseFromString(wire)
+        except (DecodeError, RuntimeError, ValueError) as exc:
+            raise _parse_error(exc) from None
+        self._checked = True
+
     def to_wire(self) -> bytes:
         if self._wire is None:
             self._wire = self.message.SerializeToString()
@@ -118,11 +180,12 @@ class PData(Generic[M]):
 
     def clone(self) -> Self:
         if self._wire is not None:
-            return type(self).from_trusted_wire(self._wire, self._count)
+            return type(self).from_trusted_wire(self._wire, self._count, self._checked)
         msg = self.message_type()
         msg.CopyFrom(self.message)
         copy = type(self)(msg)  # type: ignore[arg-type]
         copy._count = self._count
+        copy._checked = self._checked
         return copy
 
     def item_count(self) -> int:

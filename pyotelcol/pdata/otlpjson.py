@@ -39,7 +39,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from ..component.ids import Signal
-from .data import InvalidDataError, Logs, Metrics, Traces
+from .data import DEPTH_MESSAGE, MAX_DEPTH, InvalidDataError, Logs, Metrics, Traces
 
 __all__ = ["JSONError", "decode_request", "from_json", "to_json"]
 
@@ -91,6 +91,22 @@ _INT64_TYPES = frozenset(
 )  # fmt: skip
 
 _KEY_VALUE = "opentelemetry.proto.common.v1.KeyValue"
+
+# Per protobuf integer type: the values it holds (checked on the error path only: the message
+# constructor refuses the rest, without saying which field).
+_INT_RANGES: dict[int, tuple[int, int]] = {
+    FieldDescriptor.TYPE_INT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_SINT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_UINT32: (0, 2**32 - 1),
+    FieldDescriptor.TYPE_FIXED32: (0, 2**32 - 1),
+    FieldDescriptor.TYPE_INT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_SINT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_UINT64: (0, 2**64 - 1),
+    FieldDescriptor.TYPE_FIXED64: (0, 2**64 - 1),
+}
+_ENUM_RANGE = (-(2**31), 2**31 - 1)  # proto3 enums are open: any int32
 
 DecFields = dict[str, tuple[str, int, Any]]
 
@@ -171,6 +187,8 @@ def _build_plan(desc: Any, pending: dict[str, _Plan]) -> _Plan:
         else:  # groups: not used by any OTLP or google.rpc message
             continue
         dec_extra = extra.dec if isinstance(extra, _Plan) else extra
+        if kind in (_INT, _RINT):
+            dec_extra = _INT_RANGES[fd.type]  # the decode walk needs no 32/64-bit flag
         plan.dec[fd.json_name] = plan.dec[fd.name] = (fd.name, kind, dec_extra)
         plan.enc[fd] = (fd.json_name, kind, extra)
     plan.always = _ALWAYS_WRITTEN.get(desc.full_name, ())
@@ -183,10 +201,11 @@ def _build_plan(desc: Any, pending: dict[str, _Plan]) -> _Plan:
 class _Fail(Exception):
     """Internal: a decode failure; ``path`` collects JSON keys/indices while unwinding."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, node: Any = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.path: list[str] = []
+        self.node = node  # the JSON value being decoded when it failed: finds its array index
 
 
 def _jtype(value: object) -> str:
@@ -200,34 +219,82 @@ def _show(value: str) -> str:
     return json.dumps(text)  # ensure_ascii: escapes anything outside ASCII
 
 
+class _LongNumber:
+    """A JSON number literal with more digits than ``int()`` converts (4300): kept as text so
+    that the field it belongs to is named in the error."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _int_literal(text: str) -> int | _LongNumber:
+    try:
+        return int(text)
+    except ValueError:
+        return _LongNumber(text)
+
+
+_MAX_INT_DIGITS = 20  # 2**64 - 1 has 20 digits: anything longer is out of range for every field
+
+
+def _out_of_range(digits: int) -> _Fail:
+    return _Fail(f"integer out of range ({digits} digits)")
+
+
 def _parse_int(value: Any) -> int:
     t = type(value)
     if t is int:
         return value  # type: ignore[no-any-return]
     if t is str:
-        digits = value[1:] if value[:1] in ("-", "+") else value
+        signed = value[:1] in ("-", "+")
+        digits = value[1:] if signed else value
         if digits.isascii() and digits.isdigit():
+            if len(digits) > _MAX_INT_DIGITS:  # Go's ParseInt: leading zeros are fine
+                digits = digits.lstrip("0") or "0"
+                if len(digits) > _MAX_INT_DIGITS:
+                    raise _out_of_range(len(digits))
+                value = value[0] + digits if signed else digits
             return int(value)
         raise _Fail(f"invalid integer string {_show(value)}")
+    if t is _LongNumber:
+        raise _out_of_range(len(value.text.lstrip("-")))
     raise _Fail(f"expected an integer, got {_jtype(value)}")
 
 
 # What Go's strconv.ParseFloat takes (bar hex floats): decimals, and inf/infinity/nan in any case.
 _FLOAT_RE = re.compile(r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:inf|infinity|nan))")
 _FLOAT_NAMES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+_INFINITIES = (math.inf, -math.inf)
+_FLOAT_RANGE = "number out of range for a double"
 
 
 def _parse_float(value: Any) -> float:
+    # Go's strconv.ParseFloat refuses (ErrRange) what overflows a double, quoted or not, while
+    # Python rounds it to infinity: only the names (Infinity, inf, ...) may give one.
     t = type(value)
-    if t is float or t is int:
+    if t is float:
+        if value in _INFINITIES:
+            raise _Fail(_FLOAT_RANGE)
         return value  # type: ignore[no-any-return]
+    if t is int:
+        try:
+            return float(value)
+        except OverflowError:
+            raise _Fail(_FLOAT_RANGE) from None
     if t is str:
         special = _FLOAT_NAMES.get(value)
         if special is not None:
             return special
         if _FLOAT_RE.fullmatch(value):
-            return float(value)
+            number = float(value)
+            if number in _INFINITIES and value.lstrip("+-")[:1] in "0123456789.":
+                raise _Fail(_FLOAT_RANGE)
+            return number
         raise _Fail(f"invalid number string {_show(value)}")
+    if t is _LongNumber:
+        raise _Fail(_FLOAT_RANGE)  # more than 4300 digits before any dot or exponent
     raise _Fail(f"expected a number, got {_jtype(value)}")
 
 
@@ -249,6 +316,8 @@ def _parse_enum(value: Any, names: frozenset[str]) -> Any:
         if value not in names:
             raise _Fail(f"unknown enum value {_show(value)}")
         return value  # the constructor maps the name to its number
+    if t is _LongNumber:
+        raise _out_of_range(len(value.text.lstrip("-")))
     if t is not int:
         raise _Fail(f"expected an enum number or name, got {_jtype(value)}")
     return value
@@ -319,11 +388,15 @@ def _rare(kind: int, val: Any, extra: Any) -> Any:
     raise AssertionError(kind)  # pragma: no cover
 
 
-def _dec(obj: Any, fields: DecFields) -> dict[str, Any]:
-    """One JSON object -> constructor keyword arguments. Unknown keys and nulls are skipped."""
+def _dec(obj: Any, fields: DecFields, depth: int) -> dict[str, Any]:
+    """One JSON object (a message ``depth`` levels below the request) -> constructor keyword
+    arguments. Unknown keys and nulls are skipped."""
     if type(obj) is not dict:
-        raise _Fail(f"expected an object, got {_jtype(obj)}")
+        raise _Fail(f"expected an object, got {_jtype(obj)}", obj)
+    if depth > MAX_DEPTH:
+        raise _Fail(DEPTH_MESSAGE, obj)
     out: dict[str, Any] = {}
+    child = depth + 1
     for key, val in obj.items():
         spec = fields.get(key)
         if spec is None or val is None:
@@ -336,13 +409,13 @@ def _dec(obj: Any, fields: DecFields) -> dict[str, Any]:
                 out[name] = val
             elif kind == _MSG:
                 if val or type(val) is not dict:  # {} = unset: Go cannot tell the two apart
-                    out[name] = _dec(val, extra)
+                    out[name] = _dec(val, extra, child)
             elif kind == _RKV:
-                out[name] = _dec_attrs(val, extra)
+                out[name] = _dec_attrs(val, extra, child)
             elif kind == _RMSG:
                 if type(val) is not list:
                     raise _Fail(f"expected an array, got {_jtype(val)}")
-                out[name] = [_dec(x, extra) for x in val]
+                out[name] = [_dec(x, extra, child) for x in val]
             elif kind == _INT:
                 out[name] = val if type(val) is int else _parse_int(val)
             elif kind == _ID:
@@ -352,24 +425,27 @@ def _dec(obj: Any, fields: DecFields) -> dict[str, Any]:
             elif kind == _DBL:
                 out[name] = _parse_float(val)
             elif kind == _OMSG:
-                out[name] = _dec(val, extra)
+                out[name] = _dec(val, extra, child)
             else:
                 out[name] = _rare(kind, val, extra)
         except _Fail as exc:
             if kind in _REPEATED and type(val) is list:
-                exc.path.append(f"[{_failing_index(val, kind, extra)}]")
+                exc.path.append(f"[{_failing_index(val, kind, extra, exc.node)}]")
             exc.path.append(key)
+            exc.node = obj
             raise
     return out
 
 
-def _dec_attrs(items: Any, fields: DecFields) -> list[dict[str, Any]]:
-    """A KeyValue list; ``{"key": k, "value": {"stringValue": s}}`` skips the generic walk."""
+def _dec_attrs(items: Any, fields: DecFields, depth: int) -> list[dict[str, Any]]:
+    """A KeyValue list; ``{"key": k, "value": {"stringValue": s}}`` skips the generic walk
+    (unless the value would sit deeper than ``MAX_DEPTH``)."""
     if type(items) is not list:
         raise _Fail(f"expected an array, got {_jtype(items)}")
     out = []
+    fast = depth < MAX_DEPTH
     for kv in items:
-        if type(kv) is dict and len(kv) == 2:
+        if fast and type(kv) is dict and len(kv) == 2:
             key = kv.get("key")
             value = kv.get("value")
             if type(key) is str and type(value) is dict and len(value) == 1:
@@ -377,21 +453,62 @@ def _dec_attrs(items: Any, fields: DecFields) -> list[dict[str, Any]]:
                 if type(text) is str:
                     out.append({"key": key, "value": {"string_value": text}})
                     continue
-        out.append(_dec(kv, fields))
+        out.append(_dec(kv, fields, depth))
     return out
 
 
-def _failing_index(items: list[Any], kind: int, extra: Any) -> int:
-    """Error path only: which element of an array made the conversion fail."""
+def _failing_index(items: list[Any], kind: int, extra: Any, node: Any) -> int:
+    """Error path only: which element of an array made the conversion fail. A message element
+    is found by identity (``node``: no second walk of deep data); a scalar is converted again."""
     for i, item in enumerate(items):
+        if kind in (_RMSG, _RKV):
+            if item is node:
+                return i
+            continue
         try:
-            if kind in (_RMSG, _RKV):
-                _dec(item, extra)
-            else:
-                _rare(kind, [item], extra)
+            _rare(kind, [item], extra)
         except _Fail:
             return i
     return 0  # pragma: no cover
+
+
+def _check_ranges(obj: Any, fields: DecFields) -> None:
+    """Error path only, after the constructor refused decoded data: find the integer that is out
+    of its field's range (the constructor does not say which) and fail naming its field."""
+    for key, val in obj.items():
+        spec = fields.get(key)
+        if spec is None or val is None:
+            continue
+        _, kind, extra = spec
+        try:
+            if kind in (_MSG, _OMSG) and type(val) is dict:
+                _check_ranges(val, extra)
+            elif kind in (_RMSG, _RKV):
+                for i, item in enumerate(val):
+                    try:
+                        if type(item) is dict:
+                            _check_ranges(item, extra)
+                    except _Fail as exc:
+                        exc.path.append(f"[{i}]")
+                        raise
+            elif kind in (_INT, _ENUM):
+                _check_range(_parse_int(val) if kind == _INT or type(val) is int else 0, extra, kind)
+            elif kind in (_RINT, _RENUM):
+                for i, item in enumerate(val):
+                    try:
+                        _check_range(_parse_int(item) if kind == _RINT or type(item) is int else 0, extra, kind)
+                    except _Fail as exc:
+                        exc.path.append(f"[{i}]")
+                        raise
+        except _Fail as exc:
+            exc.path.append(key)
+            raise
+
+
+def _check_range(value: int, extra: Any, kind: int) -> None:
+    low, high = extra if kind in (_INT, _RINT) else _ENUM_RANGE
+    if not low <= value <= high:
+        raise _Fail(f"integer out of range: {_show(str(value))}")
 
 
 def _ascii(text: str, limit: int = 200) -> str:
@@ -401,6 +518,19 @@ def _ascii(text: str, limit: int = 200) -> str:
 
 def _reject_constant(name: str) -> Any:
     raise _Fail(f"invalid JSON: {name} is not a JSON value")
+
+
+def _loads(text: str, long_numbers: bool) -> Any:
+    try:
+        if long_numbers:
+            return json.loads(text, parse_constant=_reject_constant, parse_int=_int_literal)
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise JSONError(f"invalid JSON: {_ascii(exc.msg)} at offset {exc.pos}") from None
+    except _Fail as exc:
+        raise JSONError(exc.reason) from None
+    except RecursionError:
+        raise JSONError("invalid JSON: nested too deeply") from None
 
 
 def _load(body: bytes | bytearray | memoryview | str) -> Any:
@@ -414,17 +544,35 @@ def _load(body: bytes | bytearray | memoryview | str) -> Any:
     if not text or text.isspace():
         raise JSONError("empty JSON body")
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise JSONError(f"invalid JSON: {_ascii(exc.msg)} at offset {exc.pos}") from None
-    except _Fail as exc:
-        raise JSONError(exc.reason) from None
-    except RecursionError:
-        raise JSONError("invalid JSON: nested too deeply") from None
+        return _loads(text, False)
+    except JSONError:
+        raise
+    except ValueError:
+        pass
+    # An integer literal longer than int() converts: parse again keeping such literals as text,
+    # so that the field they belong to decides (and names) the error. The default hook is kept
+    # on the normal path: a Python hook per integer costs.
+    try:
+        return _loads(text, True)
+    except JSONError:
+        raise
+    except ValueError as exc:
+        raise JSONError(f"invalid JSON: {_ascii(str(exc))}") from None
+
+
+def _where(path: list[str]) -> str:
+    where = "".join(p if p.startswith("[") else "." + p for p in reversed(path)).lstrip(".")
+    return where if len(where) <= 160 else where[:100] + "..." + where[-57:]
+
+
+def _fail_message(exc: _Fail) -> str:
+    where = _where(exc.path)
+    return f"invalid OTLP/JSON at {where}: {exc.reason}" if where else exc.reason
 
 
 def from_json(body: bytes | bytearray | memoryview | str, message_type: type[M]) -> M:
-    """Decode OTLP/JSON into ``message_type``; raises JSONError on anything OTLP rejects."""
+    """Decode OTLP/JSON into ``message_type``; raises JSONError on anything OTLP rejects, and on
+    messages nested deeper than ``MAX_DEPTH`` (they could not be parsed back from protobuf)."""
     obj = _load(body)
     if type(obj) is not dict:
         raise JSONError(f"invalid OTLP/JSON: the top level is {_jtype(obj)}, not an object")
@@ -432,10 +580,10 @@ def from_json(body: bytes | bytearray | memoryview | str, message_type: type[M])
     try:
         if _is_wkt(desc):
             return _parse_wkt(obj, message_type)  # type: ignore[return-value]
-        kwargs = _dec(obj, _plan(desc).dec)
+        plan = _plan(desc).dec
+        kwargs = _dec(obj, plan, 0)
     except _Fail as exc:
-        where = "".join(p if p.startswith("[") else "." + p for p in reversed(exc.path)).lstrip(".")
-        raise JSONError(f"invalid OTLP/JSON at {where}: {exc.reason}" if where else exc.reason) from None
+        raise JSONError(_fail_message(exc)) from None
     except RecursionError:
         raise JSONError("invalid OTLP/JSON: nested too deeply") from None
     try:
@@ -444,6 +592,10 @@ def from_json(body: bytes | bytearray | memoryview | str, message_type: type[M])
         except UnicodeEncodeError:  # a lone "\ud800" escape: Go decodes it as U+FFFD, so do we
             return message_type(**_replace_surrogates(kwargs))
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # out-of-range numbers
+        try:
+            _check_ranges(obj, plan)
+        except _Fail as fail:
+            raise JSONError(_fail_message(fail)) from None
         raise JSONError(f"invalid OTLP/JSON: {_ascii(str(exc))}") from None
 
 
@@ -459,14 +611,19 @@ def _replace_surrogates(value: Any) -> Any:
 
 
 def decode_request(signal: Signal, body: bytes) -> Traces | Metrics | Logs:
-    """Decode an OTLP/JSON export request body for ``signal`` (no wire bytes are kept)."""
+    """Decode an OTLP/JSON export request body for ``signal`` (no wire bytes are kept). The
+    decoder enforces what ``from_wire`` does, so the data is marked as parsing back."""
+    data: Traces | Metrics | Logs
     if signal is Signal.TRACES:
-        return Traces(from_json(body, ExportTraceServiceRequest))
-    if signal is Signal.METRICS:
-        return Metrics(from_json(body, ExportMetricsServiceRequest))
-    if signal is Signal.LOGS:
-        return Logs(from_json(body, ExportLogsServiceRequest))
-    raise ValueError(f"OTLP/JSON: no request type for signal {signal}")
+        data = Traces(from_json(body, ExportTraceServiceRequest))
+    elif signal is Signal.METRICS:
+        data = Metrics(from_json(body, ExportMetricsServiceRequest))
+    elif signal is Signal.LOGS:
+        data = Logs(from_json(body, ExportLogsServiceRequest))
+    else:
+        raise ValueError(f"OTLP/JSON: no request type for signal {signal}")
+    data.mark_checked()
+    return data
 
 
 # --- encoding ------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """OTLP/HTTP on aiohttp: ``POST /v1/{traces,metrics,logs}`` with protobuf or JSON bodies.
 
-One catch-all handler applies Go's checks in Go's order (otlp.md §2.2): CORS, then auth
-(401 with a Status in the request's encoding), then Content-Encoding (what Go's decompression middleware rejects before routing), route (404),
-method (405), Content-Type (415), body read with the size cap, decompression, decode (400),
-zero items (200, not forwarded), consume (200 or the mapped error). aiohttp's automatic
-request decompression is off: the raw body is read and decoded here with a bound.
+One catch-all handler applies Go's checks in Go's order: CORS, then auth (401 with a Status in
+the request's encoding), then Content-Encoding (what Go's decompression middleware rejects
+before routing), route (404), method (405), Content-Type (415), body read with the size cap,
+decompression, decode (400), zero items (200, not forwarded), consume (200 or the mapped error).
+Where Go's error handler answers 500 because the Content-Type can carry no Status, the client's
+error is kept instead (see ``_reject_encoding``). aiohttp's automatic request decompression is
+off: the raw body is read and decoded here with a bound.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ _OK_JSON = b'{"partialSuccess":{}}'
 _METHOD_NOT_ALLOWED = b"405 method not allowed, supported: [POST]"
 _UNSUPPORTED_MEDIA = b"415 unsupported media type, supported: [application/json, application/x-protobuf]"
 _NOT_FOUND = b"404 page not found\n"
-_FALLBACK = b'{"code": 13, "message": "failed to marshal error message"}'
 _PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 _TSPECIALS = frozenset('()<>@,;:\\"/[]?=')
 _OFFLOAD_BYTES = 256 * 1024  # decompress bigger bodies in a worker thread (zlib/zstd free the GIL)
@@ -265,14 +266,25 @@ class HttpServer:
     def _error_handler(
         self, request: web.BaseRequest, message: str, status: int, extra: CIMultiDict[str], code: int | None = None
     ) -> web.Response:
-        """Go's errorHandler (decompression middleware errors): encoded per Content-Type."""
+        """Go's errorHandler (auth and decompression middleware errors): a Status encoded per
+        Content-Type. Go answers 500 ``failed to marshal error message`` when the Content-Type
+        is neither; the client's error is kept here instead, as plain text."""
         st = ErrorStatus(code, ascii_safe(message)) if code is not None else ErrorStatus.from_http(message, status)
         mtype = media_type(request.headers.get("Content-Type", ""))
         if mtype == PROTOBUF:
             return self._respond(status, PROTOBUF, st.to_wire(), extra)
         if mtype == JSON:
             return self._respond(status, JSON, st.to_json(), extra)
-        return self._respond(500, JSON, _FALLBACK, extra)
+        return self._respond(status, "text/plain; charset=utf-8", st.message.encode("ascii"), extra)
+
+    def _reject_encoding(
+        self, request: web.BaseRequest, message: str, status: int, extra: CIMultiDict[str], code: int | None = None
+    ) -> None:
+        """A decompression middleware error. Without a Content-Type that can carry a Status the
+        request is left to the route, method and Content-Type checks, which refuse it (404, 405,
+        or 415 whatever the encoding) without reading the body."""
+        if media_type(request.headers.get("Content-Type", "")) in (PROTOBUF, JSON):
+            raise _Reject(self._error_handler(request, message, status, extra, code))
 
     def _status_response(self, st: ErrorStatus, status: int, as_json: bool, extra: CIMultiDict[str]) -> web.Response:
         for name, value in st.http_headers(status).items():
@@ -357,22 +369,21 @@ class HttpServer:
         if self._algorithms is None:
             encoding = ""
         else:
-            if encoding not in self._algorithms:
-                raise _Reject(self._error_handler(request, f"unsupported Content-Encoding: {encoding}", 400, extra))
             try:
-                if encoding in ("gzip", "zlib", "deflate"):
+                if encoding not in self._algorithms:
+                    self._reject_encoding(request, f"unsupported Content-Encoding: {encoding}", 400, extra)
+                    encoding = ""  # never decoded: the checks below refuse the request
+                elif encoding in ("gzip", "zlib", "deflate"):
                     head = await self._read_timed(request, 10, 0)
                     compression.check_header(encoding, head)
                 elif encoding == "snappy":
                     decoded = await self._decompress(encoding, await self._read_timed(request, -1, 0))
             except compression.BodyTooLargeError as exc:
-                raise _Reject(
-                    self._error_handler(request, str(exc), 413, extra, int(GrpcCode.RESOURCE_EXHAUSTED))
-                ) from None
+                self._reject_encoding(request, str(exc), 413, extra, int(GrpcCode.RESOURCE_EXHAUSTED))
             except compression.DecompressError as exc:
-                raise _Reject(self._error_handler(request, str(exc), 400, extra)) from None
+                self._reject_encoding(request, str(exc), 400, extra)
             except (ClientError, ConnectionError, TimeoutError):
-                raise _Reject(self._error_handler(request, "unexpected EOF", 400, extra)) from None
+                self._reject_encoding(request, "unexpected EOF", 400, extra)
 
         route = self._routes.get(request.path)
         if route is None:

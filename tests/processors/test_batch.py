@@ -20,7 +20,7 @@ from pyotelcol.component import Kind, Signal, StabilityLevel
 from pyotelcol.config import DecodeError, decode, validate
 from pyotelcol.consumer import Capabilities, ConsumerError, PermanentError
 from pyotelcol.helpers.receiverhelper import client_metadata
-from pyotelcol.pdata import AnyData, Logs, Metrics, Traces
+from pyotelcol.pdata import AnyData, InvalidDataError, Logs, Metrics, Traces
 from pyotelcol.testing import NopHost, Sink, make_settings, metric_values
 
 # -- data builders ----------------------------------------------------------------------------
@@ -572,6 +572,94 @@ def test_merges_requests_without_wire_bytes() -> None:
         await wait_until(lambda: len(sink.received) == 1)
         assert flatten(sink.received[0]) == flatten(with_wire) + flatten(built)
         assert sink.received[0].item_count() == 6
+        await proc.shutdown()
+
+    run(main)
+
+
+# -- one bad request among good ones ------------------------------------------------------------
+
+
+def unparsable(signal: Signal, count: int) -> AnyData:
+    """Data whose bytes nobody checked and that do not parse (a field-1 message cut short)."""
+    return BUILDERS[signal](1, 1, 1).from_trusted_wire(b"\x0a\x10\xff\xff", count=count)
+
+
+def deep_traces() -> Traces:
+    """A request changed in memory (as a processor would) into one nested deeper than upb parses:
+    it serializes, but the bytes do not parse back."""
+    data = make_traces(1, 1, 2, tag="deep")
+    value = data.mutable().resource_spans[0].scope_spans[0].spans[0].attributes.add(key="deep").value
+    for _ in range(60):
+        value = value.array_value.values.add()
+    value.string_value = "bottom"
+    return data
+
+
+@pytest.mark.parametrize(
+    ("settings", "signal"),
+    [
+        ({"send_batch_size": 6, "timeout": "1h"}, Signal.TRACES),  # join of received bytes
+        ({"send_batch_size": 4, "send_batch_max_size": 4, "timeout": "1h"}, Signal.TRACES),  # split
+        ({"send_batch_size": 4, "send_batch_max_size": 4, "timeout": "1h"}, Signal.LOGS),
+        ({"send_batch_size": 9, "send_batch_max_size": 9, "timeout": "1h"}, Signal.METRICS),
+    ],
+)
+def test_a_request_that_does_not_parse_is_dropped_alone(
+    settings: dict[str, Any], signal: Signal, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def main() -> None:
+        proc, sink = build(config(**settings), signal)
+        await proc.start(NopHost())
+        good = [BUILDERS[signal](1, 1, 1, f"g{i}") for i in range(6)]
+        expected = [x for g in good for x in flatten(g)]
+        for i, data in enumerate(good):
+            await proc.consume(data)
+            if i == 2:
+                await proc.consume(unparsable(signal, count=1))
+        await proc.shutdown()
+        got = [x for d in sink.received for x in flatten(d)]
+        assert got == expected  # every good item, in order
+        for d in sink.received:  # and what went out parses
+            type(d).message_type.FromString(d.to_wire())
+
+    with caplog.at_level(logging.ERROR):
+        run(main)
+    dropped = [r for r in caplog.records if r.getMessage() == "Dropping data that cannot be batched"]
+    assert [r.fields["dropped_items"] for r in dropped] == [1]  # type: ignore[attr-defined]
+    assert not [r for r in caplog.records if "dropping buffered data" in r.getMessage()]
+
+
+def test_a_too_deep_request_is_dropped_alone_when_a_split_parses_it(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        proc, sink = build(config(send_batch_size=2, send_batch_max_size=2, timeout="1h"))
+        await proc.start(NopHost())
+        # Bytes wrongly vouched for, parsed only when a split (1 + 1 of its 2 spans) needs them.
+        bad = Traces.from_trusted_wire(deep_traces().to_wire(), count=2, checked=True)
+        good = [make_traces(1, 1, 1, f"g{i}") for i in range(4)]
+        await proc.consume(good[0])
+        await proc.consume(bad)
+        for g in good[1:]:
+            await proc.consume(g)
+        await proc.shutdown()
+        got = [x for d in sink.received for x in flatten(d)]
+        assert got == [x for g in good for x in flatten(g)]
+
+    with caplog.at_level(logging.ERROR):
+        run(main)
+    dropped = [r for r in caplog.records if r.getMessage() == "Dropping data that cannot be batched"]
+    assert [r.fields["dropped_items"] for r in dropped] == [2]  # type: ignore[attr-defined]
+    assert "nested more than 100 levels deep" in dropped[0].fields["error"]  # type: ignore[attr-defined]
+
+
+def test_unparsable_data_without_a_count_is_refused_to_its_sender() -> None:
+    async def main() -> None:
+        proc, sink = build(config(send_batch_size=2, timeout="1h"))
+        await proc.start(NopHost())
+        with pytest.raises(InvalidDataError):
+            await proc.consume(Traces.from_trusted_wire(b"\x0a\x10\xff\xff"))
+        await proc.consume(make_traces(1, 1, 2))
+        await wait_until(lambda: len(sink.received) == 1)
         await proc.shutdown()
 
     run(main)

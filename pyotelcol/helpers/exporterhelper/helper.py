@@ -313,10 +313,54 @@ class ExporterHelper:
         if permit is not None and self._breaker is not None:
             self._breaker.release(permit)
 
+    async def _merge(self, entries: list[Entry]) -> tuple[AnyData | None, list[Entry]]:
+        """One request for the batch. When the requests do not merge (one of them does not
+        parse back), the ones that fail on their own are dropped (send failures, one log line)
+        and the rest are merged: one bad request must not take the others down."""
+        try:
+            return merge(entries), entries
+        except Exception as err:
+            good: list[Entry] = []
+            bad: list[Entry] = []
+            first: BaseException = err
+            for entry in entries:
+                try:
+                    entry.data.check_wire(force=True)
+                except Exception as exc:
+                    if not bad:
+                        first = exc
+                    bad.append(entry)
+                    continue
+                good.append(entry)
+            if not bad:  # no single culprit: a bug, not bad data; nothing is merged
+                bad, good = good, []
+            await self._drop_bad(bad, first)
+        try:
+            return (merge(good) if good else None), good
+        except Exception as err:
+            await self._drop_bad(good, err)
+            return None, []
+
+    async def _drop_bad(self, entries: list[Entry], cause: BaseException) -> None:
+        queue = self._queue
+        assert queue is not None
+        items = sum(e.items for e in entries)
+        err = PermanentError(f"invalid data: {cause}")
+        self._obs.record_sent(items, err)
+        self._logger.error(
+            "Exporting failed. Dropping data.", extra={"fields": {"error": str(err), "dropped_items": items}}
+        )
+        await queue.finish(entries)
+        _resolve(entries, err)
+
     async def _process(self, entries: list[Entry], permit: Permit | None) -> None:
         queue = self._queue
         assert queue is not None
-        data = merge(entries)
+        merged, entries = await self._merge(entries)
+        if merged is None:
+            self._release(permit)
+            return
+        data = merged
         items = sum(e.items for e in entries)
         try:
             await self._send(data, items, permit)

@@ -22,7 +22,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-from support import EXAMPLES as SHARED_EXAMPLES
+from support import EXAMPLES as OTLP_EXAMPLES
 
 from pyotelcol.component import Signal
 from pyotelcol.consumer import Capabilities, ConsumerError, PermanentError
@@ -80,7 +80,7 @@ def trace_pb() -> bytes:
     return bytes(from_json(EXAMPLE_TRACE, ExportTraceServiceRequest).SerializeToString())
 
 
-EXAMPLE_TRACE = (SHARED_EXAMPLES / "trace.json").read_bytes()
+EXAMPLE_TRACE = (OTLP_EXAMPLES / "trace.json").read_bytes()
 
 
 async def assert_still_works(run: Any) -> None:
@@ -128,16 +128,16 @@ def test_json_examples_keep_their_details(otlp: Any) -> None:
             for name in ("trace.json", "metrics.json", "logs.json", "events.json"):
                 assert (await send(run.url(PATHS[name]), otlp.example(name), {"Content-Type": JS})).status == 200
             span = run.sinks[Signal.TRACES].received[0].message.resource_spans[0].scope_spans[0].spans[0]
-            assert span.trace_id == bytes.fromhex("5b8efff798038103d269b633813fc60c")
+            assert span.trace_id == bytes.fromhex("0af7651916cd43dd8448eb211c80319c")
             assert span.kind == 2
             metrics = run.sinks[Signal.METRICS].received[0]
-            assert metrics.item_count() == 4
+            assert metrics.item_count() == 5
             counter = metrics.message.resource_metrics[0].scope_metrics[0].metrics[0]
             assert counter.sum.aggregation_temporality == 1 and counter.sum.is_monotonic
             logs, events = run.sinks[Signal.LOGS].received
-            assert logs.message.resource_logs[0].scope_logs[0].log_records[0].severity_number == 10
+            assert logs.message.resource_logs[0].scope_logs[0].log_records[0].severity_number == 13
             event = events.message.resource_logs[0].scope_logs[0].log_records[0]
-            assert event.event_name == "browser.page_view"
+            assert event.event_name == "shop.cart_updated"
             assert event.body.WhichOneof("value") == "kvlist_value"
 
     asyncio.run(main())
@@ -353,17 +353,34 @@ def test_bad_content_encoding(
     asyncio.run(main())
 
 
-def test_encoding_error_beats_path_and_method_and_unknown_content_type_falls_back(otlp: Any) -> None:
+def test_encoding_error_beats_path_and_method_and_unknown_content_type_is_415(otlp: Any) -> None:
     """Go's decompression middleware runs before the mux; without a known Content-Type its
-    error handler answers 500 with a fixed JSON body."""
+    error handler answers 500 (``failed to marshal error message``). Here such a request is
+    refused by the checks that follow instead: 404 / 405 / 415, never a 500."""
 
     async def main() -> None:
         async with otlp.run(http=HTTP_ONLY) as run:
             reply = await send(run.url("/nowhere"), b"x", {"Content-Type": JS, "Content-Encoding": "br"}, "GET")
             assert reply.status == 400 and reply.json()["message"] == "unsupported Content-Encoding: br"
-            reply = await send(run.url("/v1/traces"), b"x", {"Content-Type": "text/plain", "Content-Encoding": "br"})
-            assert (reply.status, reply.content_type) == (500, JS)
-            assert reply.json() == {"code": 13, "message": "failed to marshal error message"}
+            for encoding, body in (
+                ("br", b"x"),
+                ("gzip", b"not gzip"),
+                ("zstd", b"\x28\xb5\x2f\xfd"),
+                ("snappy", b"\xff"),
+            ):
+                for content_type in ("text/plain", ""):
+                    headers = {"Content-Encoding": encoding}
+                    if content_type:
+                        headers["Content-Type"] = content_type
+                    reply = await send(run.url("/v1/traces"), body, headers)
+                    assert reply.status == 415, (encoding, content_type)
+                    assert reply.body.startswith(b"415 unsupported media type")
+            reply = await send(
+                run.url("/v1/traces"), b"x", {"Content-Type": "text/plain", "Content-Encoding": "br"}, "GET"
+            )
+            assert reply.status == 405
+            reply = await send(run.url("/nowhere"), b"x", {"Content-Type": "text/plain", "Content-Encoding": "br"})
+            assert reply.status == 404
             # non-ASCII header text comes back escaped, never as a 500
             reply = await send(run.url("/v1/traces"), b"x", {"Content-Type": JS, "Content-Encoding": "gzíp"})
             assert reply.status == 400 and reply.json()["message"].startswith("unsupported Content-Encoding: gz")
@@ -592,7 +609,7 @@ def test_self_metrics_count_accepted_items(otlp: Any) -> None:
             assert values["otelcol_receiver_accepted_spans"] == [
                 ({"receiver": "otlp/in", "transport": "http", "format": "protobuf"}, 1.0)
             ]
-            assert values["otelcol_receiver_accepted_metric_points"][0][1] == 4.0
+            assert values["otelcol_receiver_accepted_metric_points"][0][1] == 5.0
             assert values["otelcol_receiver_accepted_log_records"] == [
                 ({"receiver": "otlp/in", "transport": "http"}, 1.0)
             ]
