@@ -23,18 +23,15 @@ from typing import Any
 import aiohttp
 import grpc
 import grpc.aio
-from support import REPO, Collector
+from support import REPO, Collector, free_port
 
-_ports = itertools.count(26500)
 TRACE_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 FAST_RETRY = "retry_on_failure: {initial_interval: 50ms, max_interval: 200ms, max_elapsed_time: 60s}"
 
 
 def next_port() -> int:
-    port = next(_ports)
-    if port > 26999:
-        raise RuntimeError("test port range 26500-26999 exhausted")
-    return port
+    """A free ephemeral loopback port (fixed ranges collide when test runs overlap)."""
+    return free_port()
 
 
 def _helpers() -> ModuleType:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from support import free_port
 
 _HERE = Path(__file__).resolve().parent
-_ports = itertools.count(26000)
 
 
 def load_helpers() -> ModuleType:
@@ -29,10 +28,8 @@ def load_helpers() -> ModuleType:
 
 
 def next_port() -> int:
-    port = next(_ports)
-    if port > 26499:
-        raise RuntimeError("test port range 26000-26499 exhausted")
-    return port
+    """A free ephemeral loopback port (fixed ranges collide when test runs overlap)."""
+    return free_port()
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ is down at first (connection refused), then answers 503 with Retry-After, then 2
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
 from helpers.exporterhelper.ehsupport import fast_retry, queue, traces, wait_for
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from support import free_port
 
 from pyotelcol.component import Kind, Signal
 from pyotelcol.consumer import ConsumerError, PermanentError
@@ -21,13 +21,10 @@ from pyotelcol.helpers.exporterhelper import ExporterHelper
 from pyotelcol.pdata import AnyData, Traces
 from pyotelcol.testing import NopHost, make_settings, metric_values
 
-_ports = itertools.count(25000)
-
 
 def next_port() -> int:
-    port = next(_ports)
-    assert port < 25100, "port range exhausted"
-    return port
+    """A free ephemeral loopback port (fixed ranges collide when test runs overlap)."""
+    return free_port()
 
 
 class HttpPush:

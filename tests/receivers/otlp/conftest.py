@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -14,6 +13,7 @@ import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from pyotelcol.receivers.otlp import create_factory
 from support import EXAMPLES as OTLP_EXAMPLES
+from support import free_port
 
 from pyotelcol.component import Component, Kind, Signal
 from pyotelcol.config import decode
@@ -25,15 +25,10 @@ from pyotelcol.testing import NopHost, Sink, make_settings
 EXAMPLES = OTLP_EXAMPLES
 ALL_SIGNALS = (Signal.TRACES, Signal.METRICS, Signal.LOGS)
 
-# This file's port range is 20000-20999; each receiver takes the next port(s).
-_ports = itertools.count(20000)
-
 
 def next_port() -> int:
-    port = next(_ports)
-    if port > 20999:
-        raise RuntimeError("test port range 20000-20999 exhausted")
-    return port
+    """A free ephemeral loopback port (fixed ranges collide when test runs overlap)."""
+    return free_port()
 
 
 def example(name: str) -> bytes:

@@ -11,7 +11,6 @@ import base64
 import datetime
 import hashlib
 import ipaddress
-import itertools
 import json
 import logging
 import os
@@ -37,6 +36,7 @@ from pyotelcol.extensions.basicauth import create_factory as basicauth_factory
 from pyotelcol.extensions.bearertokenauth import create_factory as bearer_factory
 from pyotelcol.receivers.otlp import create_factory as otlp_factory
 from support import EXAMPLES as OTLP_EXAMPLES
+from support import free_port
 
 from pyotelcol.component import ID, Component, Kind, Signal
 from pyotelcol.config import decode
@@ -51,14 +51,10 @@ EXAMPLES = OTLP_EXAMPLES
 PB = "application/x-protobuf"
 JS = "application/json"
 
-_ports = itertools.count(27000)
-
 
 def next_port() -> int:
-    port = next(_ports)
-    if port > 27399:
-        raise RuntimeError("port range 27000-27399 exhausted")
-    return port
+    """A free ephemeral loopback port (fixed ranges collide when test runs overlap)."""
+    return free_port()
 
 
 def trace_json() -> bytes:
