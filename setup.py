@@ -1,10 +1,19 @@
-"""Package list for the folder → namespace mapping declared in pyproject.toml.
+"""What pyproject.toml cannot declare statically: the package list for the folder → namespace
+mapping, and the component entry points, read from every component's metadata.yaml.
 
 The components live in top-level folders (receivers/, processors/, ...) but import as
-``pyotelcol.receivers.<name>`` etc.; setuptools needs every sub-package named explicitly.
+``pyotelcol.receivers.<name>`` etc.; setuptools needs every sub-package named explicitly. Each
+component folder's metadata.yaml gives its type and deprecated alias; both names get an entry point
+in the group ``pyotelcol.<kind>s``, so the registry can load a component by either name without
+loading the others.
 """
 
+from pathlib import Path
+
+import yaml
 from setuptools import find_packages, setup
+
+HERE = Path(__file__).resolve().parent
 
 MAPPED = {
     "pyotelcol.receivers": "receivers",
@@ -20,4 +29,25 @@ for namespace, folder in MAPPED.items():
     packages.append(namespace)
     packages.extend(f"{namespace}.{p}" for p in find_packages(folder, exclude=["*.testdata*"]))
 
-setup(packages=packages)
+
+def component_entry_points() -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for folder in ("receivers", "processors", "exporters", "extensions", "connectors"):
+        for meta_file in sorted((HERE / folder).glob("*/metadata.yaml")):
+            meta = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
+            kind = meta["status"]["class"]
+            if f"{kind}s" != folder:
+                raise SystemExit(f"{meta_file}: status.class {kind!r} does not match its folder {folder}/")
+            target = f"pyotelcol.{folder}.{meta_file.parent.name}:create_factory"
+            names = [
+                meta["type"],
+                *([meta["status"]["deprecated_alias"]] if meta["status"].get("deprecated_alias") else []),
+            ]
+            groups.setdefault(f"pyotelcol.{folder}", []).extend(f"{name} = {target}" for name in names)
+    return groups
+
+
+SCRIPTS = {"console_scripts": ["pyotelcol = pyotelcol.cli.main:main", "builder = pyotelcol_builder.main:main"]}
+
+
+setup(packages=packages, entry_points={**SCRIPTS, **component_entry_points()})

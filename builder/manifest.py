@@ -19,6 +19,7 @@ from typing import Any
 
 from pyotelcol.config import DecodeError, decode
 from pyotelcol.confmap.yamlload import YamlError, load_yaml
+from pyotelcol.factories.metadata import load as load_metadata
 
 KINDS = ("receivers", "processors", "exporters", "extensions", "connectors")
 CORE_PROJECT = "pyotelcol"
@@ -29,12 +30,19 @@ RESERVED_NAMES = frozenset({"src", "venv", "wheelhouse", "Dockerfile", ".dockeri
 # Names the generated components module defines itself.
 _RESERVED_ALIASES = frozenset({"annotations", "components", "PROVIDERS"})
 
-# Dependencies only some built-in components need are extras of the pyotelcol package (the rest,
-# grpcio and the compressors included, are core dependencies), so a distribution installs only what
-# its components need: built-in module -> extras it needs.
-BUILTIN_EXTRAS: dict[str, tuple[str, ...]] = {
-    "pyotelcol.extensions.basicauth": ("auth",),
-}
+
+def builtin_extras(module: str) -> tuple[str, ...]:
+    """The pyotelcol extras a built-in component needs, from its metadata.yaml: dependencies only
+    some components need are extras of the pyotelcol package (grpcio and the compressors are core
+    dependencies), so a distribution installs only what its components need."""
+    parts = module.split(".")
+    if len(parts) < 3 or parts[0] != "pyotelcol":
+        return ()
+    try:
+        return load_metadata(".".join(parts[:3])).extras
+    except (ModuleNotFoundError, FileNotFoundError):
+        return ()  # not a component package: check_builtins reports it
+
 
 _REQUIREMENT = re.compile(
     r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[(?P<extras>[^\]]*)\])?\s*(?P<rest>.*?)\s*$",
@@ -167,9 +175,7 @@ class Manifest:
         found: set[str] = set()
         for comp in self.components:
             if comp.builtin:
-                for prefix, extras in BUILTIN_EXTRAS.items():
-                    if comp.module == prefix or comp.module.startswith(prefix + "."):
-                        found.update(extras)
+                found.update(builtin_extras(comp.module))
         return tuple(sorted(found))
 
     def dependencies(self) -> list[str]:

@@ -151,3 +151,37 @@ def test_broken_plugins_are_all_named(tmp_path: Path) -> None:
         "failed to load pyotelcol.processors entry point 'acme_b' (acme_b:create_factory): "
         "No module named 'acme_missing'",
     ]
+
+
+def test_a_broken_plugin_stops_only_the_configs_that_use_it(tmp_path: Path) -> None:
+    """Plug-ins load by the types the config names: an unused broken one is never imported."""
+    (tmp_path / "acme_a.py").write_text("raise RuntimeError('boom')\n")
+    info = tmp_path / "acme_broken-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-broken\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pyotelcol.processors]\nacme_a = acme_a:create_factory\n")
+    env = {"PYTHONPATH": str(tmp_path)}
+    unused = run_cli("validate", "--config", str(REPO / "config-examples" / "otlp-debug.yaml"), env=env)
+    assert unused.returncode == 0, unused.stderr
+    config = tmp_path / "uses.yaml"
+    config.write_text(
+        "receivers: {nop: }\nprocessors: {acme_a: }\nexporters: {nop: }\n"
+        "service: {pipelines: {traces: {receivers: [nop], processors: [acme_a], exporters: [nop]}}}\n"
+    )
+    used = run_cli("validate", "--config", str(config), env=env)
+    assert used.returncode == 1
+    assert "failed to load pyotelcol.processors entry point 'acme_a' (acme_a:create_factory): boom" in used.stderr
+
+
+def test_only_the_components_a_config_names_are_imported() -> None:
+    code = (
+        "import sys\n"
+        "from pyotelcol.component import Kind\n"
+        "from pyotelcol.factories import from_entry_points\n"
+        "f = from_entry_points()\n"
+        "assert f.get(Kind.EXPORTER, 'otlphttp').type == 'otlp_http'\n"
+        "assert f.get(Kind.EXPORTER, 'otlp_http') is f.get(Kind.EXPORTER, 'otlphttp')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('pyotelcol.exporters.') and m.count('.') == 2))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['pyotelcol.exporters.otlp_http']"

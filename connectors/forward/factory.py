@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Host, Settings, Signal, StabilityLevel
+from pyotelcol.component import Host, Settings
 from pyotelcol.consumer import Capabilities, Consumer
 from pyotelcol.factories import ConnectorFactory
+from pyotelcol.factories.metadata import load as load_metadata
 from pyotelcol.pdata import AnyData
 
 from .config import Config
 
-TYPE = "forward"
+METADATA = load_metadata(__package__)
+TYPE = METADATA.type
 _CAPABILITIES = Capabilities(mutates_data=False)
 
 
@@ -42,13 +44,4 @@ def _create(settings: Settings, cfg: Any, next_consumer: Consumer) -> Forward:
 
 
 def create_factory() -> ConnectorFactory:
-    return ConnectorFactory(
-        TYPE,
-        Config,
-        create=_create,
-        stability={
-            (Signal.TRACES, Signal.TRACES): StabilityLevel.BETA,
-            (Signal.METRICS, Signal.METRICS): StabilityLevel.BETA,
-            (Signal.LOGS, Signal.LOGS): StabilityLevel.BETA,
-        },
-    )
+    return ConnectorFactory.from_metadata(METADATA, Config, create=_create)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings, StabilityLevel
-from pyotelcol.factories import ExporterFactory, all_signals
+from pyotelcol.component import Settings
+from pyotelcol.factories import ExporterFactory
+from pyotelcol.factories.metadata import load as load_metadata
 
 from .config import Config
 from .exporter import DebugExporter
 
-TYPE = "debug"
+METADATA = load_metadata(__package__)
+TYPE = METADATA.type
 
 
 def _create(settings: Settings, cfg: Any) -> DebugExporter:
@@ -18,9 +20,4 @@ def _create(settings: Settings, cfg: Any) -> DebugExporter:
 
 
 def create_factory() -> ExporterFactory:
-    return ExporterFactory(
-        TYPE,
-        Config,
-        create=_create,
-        stability=all_signals(StabilityLevel.ALPHA),
-    )
+    return ExporterFactory.from_metadata(METADATA, Config, create=_create)

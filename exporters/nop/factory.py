@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Host, Settings, Signal, StabilityLevel
+from pyotelcol.component import Host, Settings
 from pyotelcol.consumer import Capabilities
 from pyotelcol.factories import ExporterFactory
+from pyotelcol.factories.metadata import load as load_metadata
 from pyotelcol.pdata import AnyData
 
 from .config import Config
 
-TYPE = "nop"
+METADATA = load_metadata(__package__)
+TYPE = METADATA.type
 _CAPABILITIES = Capabilities(mutates_data=False)
 
 
@@ -42,14 +44,4 @@ def _create(settings: Settings, cfg: Any) -> NopExporter:
 
 
 def create_factory() -> ExporterFactory:
-    return ExporterFactory(
-        TYPE,
-        Config,
-        create=_create,
-        stability={
-            Signal.TRACES: StabilityLevel.BETA,
-            Signal.METRICS: StabilityLevel.BETA,
-            Signal.LOGS: StabilityLevel.BETA,
-            Signal.PROFILES: StabilityLevel.ALPHA,
-        },
-    )
+    return ExporterFactory.from_metadata(METADATA, Config, create=_create)

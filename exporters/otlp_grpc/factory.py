@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings, StabilityLevel
-from pyotelcol.factories import ExporterFactory, all_signals
+from pyotelcol.component import Settings
+from pyotelcol.factories import ExporterFactory
+from pyotelcol.factories.metadata import load as load_metadata
 from pyotelcol.helpers.exporterhelper import ExporterHelper
 
 from .config import Config
 from .exporter import GrpcExporter
 
-TYPE = "otlp_grpc"
-DEPRECATED_ALIAS = "otlp"
+METADATA = load_metadata(__package__)
+TYPE = METADATA.type
+DEPRECATED_ALIAS = METADATA.deprecated_alias
 
 
 def _create(settings: Settings, cfg: Any) -> ExporterHelper:
@@ -30,10 +32,4 @@ def _create(settings: Settings, cfg: Any) -> ExporterHelper:
 
 
 def create_factory() -> ExporterFactory:
-    return ExporterFactory(
-        TYPE,
-        Config,
-        create=_create,
-        stability=all_signals(StabilityLevel.STABLE),
-        deprecated_alias=DEPRECATED_ALIAS,
-    )
+    return ExporterFactory.from_metadata(METADATA, Config, create=_create)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Component, Settings, StabilityLevel
+from pyotelcol.component import Component, Settings
 from pyotelcol.factories import ExtensionFactory
+from pyotelcol.factories.metadata import load as load_metadata
 
 from .config import Config
 from .extension import BearerTokenAuth
 
-TYPE = "bearertokenauth"
+METADATA = load_metadata(__package__)
+TYPE = METADATA.type
 
 
 def create_default_config() -> Config:
@@ -22,4 +24,4 @@ def _create(settings: Settings, cfg: Any) -> Component:
 
 
 def create_factory() -> ExtensionFactory:
-    return ExtensionFactory(TYPE, create_default_config, create=_create, stability=StabilityLevel.BETA)
+    return ExtensionFactory.from_metadata(METADATA, create_default_config, create=_create)

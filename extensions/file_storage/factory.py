@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Component, Settings, StabilityLevel
+from pyotelcol.component import Component, Settings
 from pyotelcol.factories import ExtensionFactory
-from pyotelcol.factories.factory import WorkerPolicy
+from pyotelcol.factories.metadata import load as load_metadata
 
 from .config import Config
 from .extension import FileStorageExtension
 
-TYPE = "file_storage"
+METADATA = load_metadata(__package__)
+TYPE = METADATA.type
 
 
 def create_default_config() -> Config:
@@ -23,6 +24,4 @@ def _create(settings: Settings, cfg: Any) -> Component:
 
 
 def create_factory() -> ExtensionFactory:
-    return ExtensionFactory(
-        TYPE, create_default_config, create=_create, stability=StabilityLevel.BETA, worker_policy=WorkerPolicy.SINGLE
-    )
+    return ExtensionFactory.from_metadata(METADATA, create_default_config, create=_create)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings, StabilityLevel
+from pyotelcol.component import Settings
 from pyotelcol.consumer import Consumer
-from pyotelcol.factories import ProcessorFactory, all_signals
+from pyotelcol.factories import ProcessorFactory
+from pyotelcol.factories.metadata import load as load_metadata
 
 from .batch_processor import BatchProcessor
 from .config import Config
 
-TYPE = "batch"
+METADATA = load_metadata(__package__)
+TYPE = METADATA.type
 
 
 def _create(settings: Settings, cfg: Any, next_consumer: Consumer) -> BatchProcessor:
@@ -19,9 +21,4 @@ def _create(settings: Settings, cfg: Any, next_consumer: Consumer) -> BatchProce
 
 
 def create_factory() -> ProcessorFactory:
-    return ProcessorFactory(
-        TYPE,
-        Config,
-        create=_create,
-        stability=all_signals(StabilityLevel.BETA),
-    )
+    return ProcessorFactory.from_metadata(METADATA, Config, create=_create)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings, StabilityLevel
+from pyotelcol.component import Settings
 from pyotelcol.consumer import Consumer
-from pyotelcol.factories import ProcessorFactory, all_signals
+from pyotelcol.factories import ProcessorFactory
+from pyotelcol.factories.metadata import load as load_metadata
 from pyotelcol.helpers.sharedcomponent import SharedComponents
 
 from .config import Config
 from .memory_limiter import MemoryLimiter, MemoryLimiterProcessor
 
-TYPE = "memory_limiter"
+METADATA = load_metadata(__package__)
+TYPE = METADATA.type
 
 
 def create_factory() -> ProcessorFactory:
@@ -22,9 +24,4 @@ def create_factory() -> ProcessorFactory:
         limiter = limiters.get_or_add(cfg, lambda: MemoryLimiter(settings, cfg))
         return MemoryLimiterProcessor(limiter, settings, next_consumer)
 
-    return ProcessorFactory(
-        TYPE,
-        Config,
-        create=create,
-        stability=all_signals(StabilityLevel.BETA),
-    )
+    return ProcessorFactory.from_metadata(METADATA, Config, create=create)

@@ -10,10 +10,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from ..component import Component, Kind, Settings, Signal, StabilityLevel
 from ..consumer import Consumer
+
+if TYPE_CHECKING:
+    from .metadata import ComponentMetadata
 
 
 def all_signals(level: StabilityLevel) -> dict[Signal, StabilityLevel]:
@@ -54,6 +57,18 @@ class ReceiverFactory(_Base):
     stability: Mapping[Signal, StabilityLevel] = field(kw_only=True)
     kind = Kind.RECEIVER
 
+    @classmethod
+    def from_metadata(cls, meta: ComponentMetadata, create_default_config: Callable[[], Any], *, create: Any) -> Self:
+        """The factory described by the component's metadata.yaml (type, stability, alias, workers)."""
+        return cls(
+            meta.type,
+            create_default_config,
+            create=create,
+            stability=meta.signal_stability(),
+            deprecated_alias=meta.deprecated_alias,
+            worker_policy=meta.worker_policy,
+        )
+
     def create_for(self, signal: Signal, settings: Settings, cfg: Any, next_consumer: Consumer) -> Component:
         if signal not in self.stability:
             raise UnsupportedSignalError()
@@ -66,6 +81,18 @@ class ProcessorFactory(_Base):
     stability: Mapping[Signal, StabilityLevel] = field(kw_only=True)
     kind = Kind.PROCESSOR
 
+    @classmethod
+    def from_metadata(cls, meta: ComponentMetadata, create_default_config: Callable[[], Any], *, create: Any) -> Self:
+        """The factory described by the component's metadata.yaml (type, stability, alias, workers)."""
+        return cls(
+            meta.type,
+            create_default_config,
+            create=create,
+            stability=meta.signal_stability(),
+            deprecated_alias=meta.deprecated_alias,
+            worker_policy=meta.worker_policy,
+        )
+
     def create_for(self, signal: Signal, settings: Settings, cfg: Any, next_consumer: Consumer) -> Any:
         if signal not in self.stability:
             raise UnsupportedSignalError()
@@ -77,6 +104,18 @@ class ExporterFactory(_Base):
     create: Callable[[Settings, Any], Any] = field(kw_only=True)
     stability: Mapping[Signal, StabilityLevel] = field(kw_only=True)
     kind = Kind.EXPORTER
+
+    @classmethod
+    def from_metadata(cls, meta: ComponentMetadata, create_default_config: Callable[[], Any], *, create: Any) -> Self:
+        """The factory described by the component's metadata.yaml (type, stability, alias, workers)."""
+        return cls(
+            meta.type,
+            create_default_config,
+            create=create,
+            stability=meta.signal_stability(),
+            deprecated_alias=meta.deprecated_alias,
+            worker_policy=meta.worker_policy,
+        )
 
     def create_for(self, signal: Signal, settings: Settings, cfg: Any) -> Any:
         if signal not in self.stability:
@@ -93,6 +132,18 @@ class ConnectorFactory(_Base):
     stability: Mapping[tuple[Signal, Signal], StabilityLevel] = field(kw_only=True)
     kind = Kind.CONNECTOR
 
+    @classmethod
+    def from_metadata(cls, meta: ComponentMetadata, create_default_config: Callable[[], Any], *, create: Any) -> Self:
+        """The factory described by the component's metadata.yaml (type, stability, alias, workers)."""
+        return cls(
+            meta.type,
+            create_default_config,
+            create=create,
+            stability=meta.connector_stability(),
+            deprecated_alias=meta.deprecated_alias,
+            worker_policy=meta.worker_policy,
+        )
+
     def supports(self, source: Signal, target: Signal) -> bool:
         return (source, target) in self.stability
 
@@ -102,6 +153,18 @@ class ExtensionFactory(_Base):
     create: Callable[[Settings, Any], Component] = field(kw_only=True)
     stability: StabilityLevel = field(kw_only=True)
     kind = Kind.EXTENSION
+
+    @classmethod
+    def from_metadata(cls, meta: ComponentMetadata, create_default_config: Callable[[], Any], *, create: Any) -> Self:
+        """The factory described by the component's metadata.yaml (type, stability, alias, workers)."""
+        return cls(
+            meta.type,
+            create_default_config,
+            create=create,
+            stability=meta.extension_stability(),
+            deprecated_alias=meta.deprecated_alias,
+            worker_policy=meta.worker_policy,
+        )
 
 
 AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ConnectorFactory | ExtensionFactory

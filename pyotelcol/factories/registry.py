@@ -4,10 +4,16 @@ Groups are ``pyotelcol.receivers``, ``.processors``, ``.exporters``, ``.extensio
 ``.connectors``; each entry point loads a zero-argument ``create_factory``. A distribution built
 by ``builder`` passes its own explicit list instead of scanning.
 
+Entry points are loaded lazily, by the types a config names: a collector imports only the
+components it runs, and a broken plug-in that the config does not use cannot stop it. A component
+with a deprecated alias has an entry point under each name. ``components`` (and ``canonical``)
+load everything.
+
 Go compiles its components in, so a component that cannot load is a build error there. Here a
 component whose dependency is not installed (an extra left out) is recorded as unavailable: the
 ``components`` command reports it on stderr, and a config using it fails naming the missing
-module and the extra to install. Any other plug-in that fails to load is an error, as Go's build.
+module and the extra to install. Any other plug-in that fails to load is an error when something
+loads it, naming the entry point, as Go's build would.
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ class Factories:
     modules: dict[tuple[Kind, str], str] = field(default_factory=dict)
     #: installed components that cannot load because an optional dependency is missing: reason
     unavailable: dict[tuple[Kind, str], str] = field(default_factory=dict)
+    #: entry points not loaded yet, per kind and name
+    pending: dict[Kind, dict[str, metadata.EntryPoint]] = field(default_factory=lambda: {k: {} for k in Kind})
 
     def add(self, factory: AnyFactory, module: str = "") -> None:
         kind = factory.kind
@@ -71,14 +79,67 @@ class Factories:
         self.modules[(kind, factory.type)] = module
 
     def get(self, kind: Kind, type_: str) -> AnyFactory | None:
-        return self.by_kind[kind].get(type_)
+        """The factory of ``type_`` (or of its alias), loading its entry point on first use.
+        Raises RegistryError when that plug-in is broken."""
+        table = self.by_kind[kind]
+        if type_ not in table and type_ in self.pending[kind]:
+            problem = self._load(kind, self.pending[kind].pop(type_))
+            if problem:
+                raise RegistryError(problem)
+        return table.get(type_)
+
+    def _load(self, kind: Kind, ep: metadata.EntryPoint) -> str | None:
+        """Load one entry point; the error text when the plug-in is broken."""
+        group = GROUPS[kind]
+        try:
+            create: Callable[[], Any] = ep.load()
+            factory = create()
+        except ImportError as exc:
+            reason = _unavailable_reason(ep, exc)
+            if reason is None:
+                return f"failed to load {group} entry point {ep.name!r} ({ep.value}): {exc}"
+            self.unavailable[(kind, ep.name)] = reason
+            return None
+        except Exception as exc:  # a plug-in's bug must name the plug-in
+            return f"failed to load {group} entry point {ep.name!r} ({ep.value}): {exc}"
+        if not isinstance(factory, _CLASSES[kind]):
+            return (
+                f"{group} entry point {ep.name!r} ({ep.value}) returned {type(factory).__name__}, "
+                f"not a {_CLASSES[kind].__name__}"
+            )
+        if self.by_kind[kind].get(factory.type) is factory or (
+            factory.type in self.by_kind[kind] and ep.name != factory.type
+        ):
+            return None  # the same component reached through its other name
+        for name in (factory.type, factory.deprecated_alias):
+            if name and name != ep.name:
+                self.pending[kind].pop(name, None)  # the other name's entry point is this component
+        try:
+            self.add(factory, _module_of(ep))
+        except RegistryError as exc:
+            return f"{group} entry point {ep.name!r} ({ep.value}): {exc}"
+        return None
+
+    def load_all(self, kind: Kind | None = None) -> None:
+        """Load every pending entry point (of ``kind``); one RegistryError names every broken one."""
+        broken: list[str] = []
+        for k in [kind] if kind is not None else list(Kind):
+            pending = self.pending[k]
+            while pending:
+                name = min(pending)
+                problem = self._load(k, pending.pop(name))
+                if problem:
+                    broken.append(problem)
+        if broken:
+            raise RegistryError("\n".join(broken))
 
     def canonical(self, kind: Kind) -> list[AnyFactory]:
-        """Each factory once (aliases left out), sorted by type."""
+        """Each factory once (aliases left out), sorted by type; loads every entry point of ``kind``."""
+        self.load_all(kind)
         return sorted({f.type: f for f in self.by_kind[kind].values()}.values(), key=lambda f: f.type)
 
     def valid_types(self, kind: Kind) -> list[str]:
-        return list(self.by_kind[kind])
+        return sorted({*self.by_kind[kind], *self.pending[kind]})
 
     def unavailable_report(self) -> list[str]:
         """One line per component that is installed but cannot load, naming it and why."""
@@ -136,37 +197,11 @@ def _unavailable_reason(ep: metadata.EntryPoint, exc: ImportError) -> str | None
 
 
 def from_entry_points() -> Factories:
-    """Load every installed component factory.
-
-    A component whose dependency is missing goes to ``unavailable``; any other failure raises one
-    RegistryError naming every broken entry point (group, name, target, error).
-    """
+    """Every installed component factory, each loaded when first asked for (see ``Factories.get``)."""
     found = Factories()
-    broken: list[str] = []
     for kind, group in GROUPS.items():
-        for ep in sorted(metadata.entry_points(group=group), key=lambda e: e.name):
-            try:
-                create: Callable[[], Any] = ep.load()
-                factory = create()
-            except ImportError as exc:
-                reason = _unavailable_reason(ep, exc)
-                if reason is not None:
-                    found.unavailable[(kind, ep.name)] = reason
-                else:
-                    broken.append(f"failed to load {group} entry point {ep.name!r} ({ep.value}): {exc}")
-                continue
-            except Exception as exc:  # a plug-in's bug must name the plug-in
-                broken.append(f"failed to load {group} entry point {ep.name!r} ({ep.value}): {exc}")
-                continue
-            if not isinstance(factory, _CLASSES[kind]):
-                broken.append(
-                    f"{group} entry point {ep.name!r} ({ep.value}) returned {type(factory).__name__}, "
-                    f"not a {_CLASSES[kind].__name__}"
-                )
-                continue
-            found.add(factory, _module_of(ep))
-    if broken:
-        raise RegistryError("\n".join(broken))
+        for ep in metadata.entry_points(group=group):
+            found.pending[kind].setdefault(ep.name, ep)
     return found
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Host, Settings, Signal, StabilityLevel
+from pyotelcol.component import Host, Settings
 from pyotelcol.consumer import Consumer
 from pyotelcol.factories import ReceiverFactory
+from pyotelcol.factories.metadata import load as load_metadata
 
 from .config import Config
 
-TYPE = "nop"
+METADATA = load_metadata(__package__)
+TYPE = METADATA.type
 
 
 class NopReceiver:
@@ -33,14 +35,4 @@ def _create(settings: Settings, cfg: Any, next_consumer: Consumer) -> NopReceive
 
 
 def create_factory() -> ReceiverFactory:
-    return ReceiverFactory(
-        TYPE,
-        Config,
-        create=_create,
-        stability={
-            Signal.TRACES: StabilityLevel.BETA,
-            Signal.METRICS: StabilityLevel.BETA,
-            Signal.LOGS: StabilityLevel.BETA,
-            Signal.PROFILES: StabilityLevel.ALPHA,
-        },
-    )
+    return ReceiverFactory.from_metadata(METADATA, Config, create=_create)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings, StabilityLevel
+from pyotelcol.component import Settings
 from pyotelcol.consumer import Consumer
-from pyotelcol.factories import ReceiverFactory, all_signals
+from pyotelcol.factories import ReceiverFactory
+from pyotelcol.factories.metadata import load as load_metadata
 from pyotelcol.helpers.sharedcomponent import SharedComponents
 
 from ._receiver import OTLPReceiver
 from .config import Config
 
-TYPE = "otlp"
+METADATA = load_metadata(__package__)
+TYPE = METADATA.type
 
 # One receiver (one gRPC and one HTTP server) per config object, whatever the signals.
 _receivers: SharedComponents[OTLPReceiver] = SharedComponents()
@@ -31,9 +33,4 @@ def _create(settings: Settings, cfg: Any, next_consumer: Consumer) -> OTLPReceiv
 
 
 def create_factory() -> ReceiverFactory:
-    return ReceiverFactory(
-        TYPE,
-        create_default_config,
-        create=_create,
-        stability=all_signals(StabilityLevel.STABLE),
-    )
+    return ReceiverFactory.from_metadata(METADATA, create_default_config, create=_create)
