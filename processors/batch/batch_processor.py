@@ -18,9 +18,9 @@ from typing import Any
 
 from opentelemetry.metrics import CallbackOptions, Observation
 
+from pyotelcol import client
 from pyotelcol.component import Host, Settings, Signal
 from pyotelcol.consumer import Capabilities, Consumer, PermanentError
-from pyotelcol.helpers.receiverhelper import client_metadata
 from pyotelcol.pdata import BY_SIGNAL, AnyData
 
 from .config import Config
@@ -206,7 +206,7 @@ class _Shard:
     async def _run(self) -> None:
         proc = self.proc
         # Exports carry only the partitioning keys as client metadata (Go's exportCtx).
-        client_metadata.set(dict(self.metadata or {}))
+        client.set_info(client.Info(metadata=client.Metadata(self.metadata)))
         if proc.has_timer:
             self._reset_timer()
         try:
@@ -372,8 +372,8 @@ class BatchProcessor:
         await shard.put(data, count)
 
     def _shard_for_request(self) -> _Shard:
-        md: Metadata = client_metadata.get() or {}
-        values = {k: list(md.get(k, ())) for k in self.metadata_keys}
+        md = client.from_context().metadata
+        values = {k: list(md.get_values(k)) for k in self.metadata_keys}
         key = tuple((k, tuple(v)) for k, v in values.items())
         shard = self._shards.get(key)
         if shard is None:

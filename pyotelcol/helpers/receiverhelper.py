@@ -7,9 +7,9 @@ with (otlp.md §1.3, §2.6): an error's own ``grpc_code`` passes through; otherw
 read), in a ``google.rpc.retryinfo-bin`` trailer (what the Python SDK exporter reads), in the
 HTTP Status body and, on 429/503, as a ``Retry-After`` header in whole seconds.
 
-``client_metadata`` carries the request's headers (lower-case keys, every value) into the
-pipeline while ``consume`` runs, when the receiver's ``include_metadata`` is on; processors
-such as batch read it to partition by ``metadata_keys``.
+``metadata_from_pairs`` collects a request's headers (lower-case keys, every value) for
+``pyotelcol.client``, which carries them into the pipeline while ``consume`` runs when the
+receiver's ``include_metadata`` is on.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -31,14 +30,12 @@ __all__ = [
     "ErrorStatus",
     "GrpcCode",
     "ascii_safe",
-    "client_metadata",
     "grpc_code_for_http",
     "http_status_for_code",
     "metadata_from_pairs",
     "status_from_error",
 ]
 
-client_metadata: ContextVar[dict[str, list[str]] | None] = ContextVar("client_metadata", default=None)
 
 STATUS_DETAILS_TRAILER = "grpc-status-details-bin"
 RETRY_INFO_TRAILER = "google.rpc.retryinfo-bin"

@@ -8,9 +8,10 @@ import logging
 import socket
 from dataclasses import dataclass
 
+from pyotelcol import client
 from pyotelcol.component import Signal
 from pyotelcol.consumer import Consumer, ConsumerError
-from pyotelcol.helpers.receiverhelper import ErrorStatus, client_metadata, status_from_error
+from pyotelcol.helpers.receiverhelper import ErrorStatus, status_from_error
 from pyotelcol.pdata import AnyData, Logs, Metrics, Traces
 from pyotelcol.telemetry.obsreport import ReceiverObs
 
@@ -33,9 +34,12 @@ async def push(
     items = data.item_count()
     if items == 0:
         return None  # Go answers OK without forwarding or counting
-    token = client_metadata.set(metadata) if metadata is not None else None
     try:
-        await route.consumer.consume(data)
+        if metadata is None:
+            await route.consumer.consume(data)
+        else:
+            with client.with_info(client.Info(metadata=client.Metadata(metadata))):
+                await route.consumer.consume(data)
     except Exception as err:
         obs.record(route.signal, items, refused=True)
         if isinstance(err, ConsumerError):
@@ -43,9 +47,6 @@ async def push(
         else:
             logger.error("%s consumer failed unexpectedly", route.signal.value, exc_info=err)
         return status_from_error(err)
-    finally:
-        if token is not None:
-            client_metadata.reset(token)
     obs.record(route.signal, items, refused=False)
     return None
 

@@ -16,10 +16,10 @@ from opentelemetry.proto.metrics.v1 import metrics_pb2
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
 from pyotelcol.processors.batch import Config, create_factory
 
+from pyotelcol import client
 from pyotelcol.component import Kind, Signal, StabilityLevel
 from pyotelcol.config import DecodeError, decode, validate
 from pyotelcol.consumer import Capabilities, ConsumerError, PermanentError
-from pyotelcol.helpers.receiverhelper import client_metadata
 from pyotelcol.pdata import AnyData, InvalidDataError, Logs, Metrics, Traces
 from pyotelcol.testing import NopHost, Sink, make_settings, metric_values
 
@@ -356,7 +356,7 @@ class MetadataSink(Sink):
         self.metadata: list[Any] = []
 
     async def consume(self, data: AnyData) -> None:
-        self.metadata.append(client_metadata.get())
+        self.metadata.append({k: list(v) for k, v in client.from_context().metadata.items()})
         await super().consume(data)
 
 
@@ -368,11 +368,8 @@ def test_metadata_keys_partition_batches() -> None:
         await proc.start(NopHost())
 
         async def send(md: dict[str, list[str]] | None, data: AnyData) -> None:
-            token = client_metadata.set(md)
-            try:
+            with client.with_info(client.Info(metadata=client.Metadata(md))):
                 await proc.consume(data)
-            finally:
-                client_metadata.reset(token)
 
         await send({"tenant": ["a"], "other": ["x"]}, make_traces(1, 1, 2, "a1"))
         await send({"tenant": ["b"]}, make_traces(1, 1, 3, "b1"))
@@ -397,13 +394,13 @@ def test_metadata_cardinality_limit() -> None:
         proc, sink = build(config(metadata_keys=["tenant"], metadata_cardinality_limit=2, timeout="1h"))
         await proc.start(NopHost())
         for tenant in ("a", "b", "a"):
-            token = client_metadata.set({"tenant": [tenant]})
+            with client.with_info(client.Info(metadata=client.Metadata({"tenant": [tenant]}))):
+                await proc.consume(make_traces(1, 1, 1))
+        with (
+            client.with_info(client.Info(metadata=client.Metadata({"tenant": ["c"]}))),
+            pytest.raises(PermanentError) as info,
+        ):
             await proc.consume(make_traces(1, 1, 1))
-            client_metadata.reset(token)
-        token = client_metadata.set({"tenant": ["c"]})
-        with pytest.raises(PermanentError) as info:
-            await proc.consume(make_traces(1, 1, 1))
-        client_metadata.reset(token)
         assert str(info.value) == "Permanent error: too many batcher metadata-value combinations"
         await proc.shutdown()
         assert sink.item_count() == 3

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -15,10 +14,10 @@ from pyotelcol.receivers.otlp import create_factory
 from support import EXAMPLES as OTLP_EXAMPLES
 from support import free_port
 
+from pyotelcol import client
 from pyotelcol.component import Component, Kind, Signal
 from pyotelcol.config import decode
 from pyotelcol.consumer import Capabilities, Consumer
-from pyotelcol.helpers.receiverhelper import client_metadata
 from pyotelcol.pdata import AnyData
 from pyotelcol.testing import NopHost, Sink, make_settings
 
@@ -110,7 +109,8 @@ class MetadataRecorder:
         return Capabilities()
 
     async def consume(self, data: AnyData) -> None:
-        self.seen.append(copy.deepcopy(client_metadata.get()))
+        metadata = client.from_context().metadata
+        self.seen.append({k: list(v) for k, v in metadata.items()} if metadata else None)
 
 
 class Harness:

@@ -24,9 +24,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from support import EXAMPLES as OTLP_EXAMPLES
 
+from pyotelcol import client
 from pyotelcol.component import Signal
 from pyotelcol.consumer import Capabilities, ConsumerError, PermanentError
-from pyotelcol.helpers.receiverhelper import client_metadata
 from pyotelcol.pdata import AnyData
 from pyotelcol.pdata.otlpjson import from_json
 from pyotelcol.testing import metric_values
@@ -779,7 +779,7 @@ def test_include_metadata(otlp: Any, include: bool) -> None:
             assert seen is not None and seen["x-tenant"] == ["acme"] and seen["content-type"] == [JS]
         else:
             assert seen is None
-        assert client_metadata.get() is None
+        assert not client.from_context().metadata
 
     asyncio.run(main())
 
