@@ -1,6 +1,6 @@
 """The builder's manifest: the distribution's name and version, and the components it holds.
 
-The schema mirrors ocb's (collector-core §9.2) mapped to Python: a component is named by a pip
+The schema mirrors ocb's (Go's cmd/builder) mapped to Python: a component is named by a pip
 requirement (``package``, the counterpart of ``gomod``) and the import path of its factory
 (``import``); ``path`` installs it from a local directory (the counterpart of a ``replace``).
 Decoding is strict like the collector's own config: unknown keys and bad entries are errors that

@@ -1,5 +1,5 @@
 """print-initial-config hides opaque values (bearer tokens, basic-auth passwords, header values)
-as ``[REDACTED]`` by default and shows them with ``--mode=unredacted`` (collector-core §3.1, §7.7)."""
+as ``[REDACTED]`` by default and shows them with ``--mode=unredacted`` (as Go's print-config and configopaque)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""health_check configuration (components.md §2.3), with Go's validation messages."""
+"""health_check configuration (Go contrib: extension/healthcheckextension), with Go's validation messages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""zpages configuration (collector-core §8.7): a confighttp server plus ``expvar``."""
+"""zpages configuration (Go: extension/zpagesextension): a confighttp server plus ``expvar``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""confighttp: the settings HTTP server (collector-core §7.1) and client (§7.2) components embed.
+"""confighttp: the settings HTTP server and client components embed (Go: config/confighttp ServerConfig, ClientConfig).
 
 Keys and defaults are Go's ``confighttp.ServerConfig`` (plus ``confignet.AddrConfig``'s
 ``endpoint``/``transport``/``dialer``, squashed in). The TLS settings live in ``configtls``;
@@ -155,7 +155,7 @@ class ServerConfig:
         return cors if cors is not None and cors.allowed_origins else None
 
 
-# -- client side (confighttp.ClientConfig, collector-core §7.2) ----------------------------------
+# -- client side (Go's confighttp.ClientConfig) ----------------------------------
 
 # configcompression.Type: the values a client may send (exact, lower-case).
 COMPRESSION_TYPES = ("gzip", "zlib", "deflate", "snappy", "x-snappy-framed", "zstd", "lz4", "none", "")

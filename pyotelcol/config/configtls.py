@@ -1,4 +1,4 @@
-"""configtls: TLS settings for clients and servers (collector-core §7.5), and what they build.
+"""configtls: TLS settings for clients and servers (Go: config/configtls), and what they build.
 
 Keys, defaults and messages are Go's ``configtls.ClientConfig`` / ``ServerConfig``. From a config
 this module builds an ``ssl.SSLContext`` (aiohttp, client and server) or grpcio credentials.

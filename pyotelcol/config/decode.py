@@ -1,6 +1,6 @@
 """Strict decoding of a resolved config map into typed dataclasses, as the Go collector does it.
 
-Rules (collector-core §1.6): unknown keys are errors, no weak typing (``"4317"`` is not an int),
+Rules (Go's confmap.Unmarshal: mapstructure with ErrorUnused, no weak typing): unknown keys are errors, no weak typing (``"4317"`` is not an int),
 Go durations, a string splits on ``,`` into a list of strings, ``null`` keeps the default,
 given lists replace, given maps merge into the default map, and a config section typed
 ``OptionalSection[T]`` follows configoptional's three states. Values that came from a whole-value

@@ -1,4 +1,4 @@
-"""Redaction of secrets for ``print-initial-config`` (Go's configopaque, collector-core §7.7).
+"""Redaction of secrets for ``print-initial-config`` (Go's config/configopaque).
 
 A config dataclass field whose metadata has ``{"opaque": True}`` holds a secret (bearer tokens,
 basic-auth passwords, exporter header values, PEM keys). ``redact`` walks each component's

@@ -1,8 +1,8 @@
 """What every push receiver shares: consume-error mapping and client metadata.
 
 ``status_from_error`` turns what ``consume`` raised into the status the Go collector answers
-with (otlp.md §1.3, §2.6): an error's own ``grpc_code`` passes through; otherwise a
-``PermanentError`` is INTERNAL and anything else UNAVAILABLE. A ``retry_after`` hint becomes a
+with (Go's receiver/otlpreceiver errors and the OTLP spec's failure handling): an error's own
+``grpc_code`` passes through; otherwise a ``PermanentError`` is INTERNAL and anything else UNAVAILABLE. A ``retry_after`` hint becomes a
 ``google.rpc.RetryInfo`` detail: in the ``grpc-status-details-bin`` trailer (what Go clients
 read), in a ``google.rpc.retryinfo-bin`` trailer (what the Python SDK exporter reads), in the
 HTTP Status body and, on 429/503, as a ``Retry-After`` header in whole seconds.

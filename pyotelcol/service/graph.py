@@ -1,4 +1,4 @@
-"""Build the pipeline graph from a validated config (collector-core §4.2, §4.3).
+"""Build the pipeline graph from a validated config (Go: service/internal/graph).
 
 Node identities decide sharing: a receiver is one node per (signal, ID) fanning out to every
 pipeline that lists it; processors are per (pipeline, ID); exporters one per (signal, ID);

@@ -1,4 +1,4 @@
-"""``service.telemetry``: the collector's own logs, metrics, traces and resource (collector-core §1.5).
+"""``service.telemetry``: the collector's own logs, metrics, traces and resource (Go: service/telemetry/otelconftelemetry).
 
 Decoded strictly with :func:`pyotelcol.config.decode` like every other config section. Checks that
 Go runs while unmarshalling (log level, metrics level) run in ``validate()`` here, with Go's words.

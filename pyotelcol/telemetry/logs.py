@@ -1,4 +1,4 @@
-"""The collector's own log lines, formatted like Go's zap production logger (collector-core §3.3).
+"""The collector's own log lines, formatted like Go's zap production logger (Go: service/telemetry/otelconftelemetry).
 
 Console encoding (default), one line per record::
 

@@ -1,4 +1,4 @@
-"""``otelcol_process_*`` metrics (collector-core §5.1) as observable instruments, read on scrape.
+"""``otelcol_process_*`` metrics (Go: service/internal/proctelemetry) as observable instruments, read on scrape.
 
 Go reads these from the Go runtime; the Python analogues are best effort:
 

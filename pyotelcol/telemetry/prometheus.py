@@ -3,7 +3,7 @@
 We encode ourselves instead of using ``prometheus_client``/``opentelemetry-exporter-prometheus``:
 those always append ``_total`` to counters (and unit suffixes), while the Go collector's defaults
 are ``without_units``, ``without_type_suffix`` and ``without_scope_info`` = true, so its names are
-``otelcol_exporter_sent_spans``, not ``otelcol_exporter_sent_spans_total``. Rules (collector-core §5):
+``otelcol_exporter_sent_spans``, not ``otelcol_exporter_sent_spans_total``. Rules (Go's otelconf Prometheus reader):
 
 - metric and label names: characters outside ``[a-zA-Z0-9_:]`` (e.g. dots) become ``_``;
 - no unit suffix and no ``_total`` unless the reader sets ``without_units``/``without_type_suffix``

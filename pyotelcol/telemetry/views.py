@@ -1,6 +1,6 @@
 """SDK Views: Go's histogram buckets, metrics-level gating, and user ``metrics.views`` (detailed only).
 
-Level gating (collector-core §5.1), applied as Drop views so components can record unconditionally:
+Level gating (Go: the metric views otelconftelemetry applies per level), applied as Drop views so components can record unconditionally:
 - below ``normal``: every ``otelcol_processor_batch_*`` instrument is dropped;
 - below ``detailed``: ``otelcol_processor_internal_duration``, ``otelcol_processor_batch_batch_send_size_bytes``,
   the exporter ``queue_batch_send_size``/``enqueue_size`` histograms (and ``_bytes``), and the HTTP/gRPC

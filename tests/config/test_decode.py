@@ -1,4 +1,4 @@
-"""The strict typed decoder (collector-core §1.6, §2.3) on small config dataclasses."""
+"""The strict typed decoder (Go's confmap/mapstructure rules) on small config dataclasses."""
 
 from __future__ import annotations
 

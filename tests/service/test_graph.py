@@ -1,4 +1,4 @@
-"""Pipeline graph semantics (collector-core §4.2–4.4) with small recording components.
+"""Pipeline graph semantics (Go: service/internal/graph) with small recording components.
 
 These factories are test doubles defined here on purpose: the behaviour under test is the
 core's wiring (sharing, fan-out cloning, connectors, ordering), independent of any shipped

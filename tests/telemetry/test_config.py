@@ -1,4 +1,4 @@
-"""service.telemetry decoding and validation (collector-core §1.5)."""
+"""service.telemetry decoding and validation (Go: service/telemetry)."""
 
 from __future__ import annotations
 

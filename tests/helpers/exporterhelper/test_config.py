@@ -20,7 +20,7 @@ from pyotelcol.helpers.exporterhelper import (
 
 @dataclass
 class ExporterConfig:
-    """The shape an exporter embeds (collector-core §6.1)."""
+    """The shape an exporter embeds (Go's exporterhelper settings)."""
 
     timeout: timedelta = timedelta(seconds=5)
     retry_on_failure: RetryConfig = field(default_factory=RetryConfig)

@@ -196,7 +196,7 @@ def test_http_bearer_right_wrong_missing(caplog: pytest.LogCaptureFixture) -> No
 def test_http_auth_comes_before_path_and_encoding_checks() -> None:
     async def main() -> None:
         async with run({"bearertokenauth/in": bearer_ext()}, http_section=AUTH_BEARER) as rcv:
-            # an unknown path and a bad Content-Encoding still answer 401 first (otlp.md §2.2)
+            # an unknown path and a bad Content-Encoding still answer 401 first (as Go's receiver orders its checks)
             status, _, body = await post(rcv.url("/nowhere"), b"{}", JS)
             assert status == 401 and json.loads(body)["code"] == 16
             status, _, _ = await post(rcv.url(), b"{}", JS, {"Content-Encoding": "br"})

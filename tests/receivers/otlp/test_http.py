@@ -1,4 +1,4 @@
-"""OTLP/HTTP wire behaviour of the otlp receiver (otlp.md §2, checklist §6 items 11-52)."""
+"""OTLP/HTTP wire behaviour of the otlp receiver, as Go's otlpreceiver and the OTLP/HTTP spec define it."""
 
 from __future__ import annotations
 
