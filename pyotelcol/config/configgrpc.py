@@ -1,7 +1,10 @@
-"""configgrpc: the settings gRPC server (collector-core §7.3) and client (§7.4) components embed.
+"""configgrpc: the settings gRPC servers and clients embed.
 
 Keys and defaults are Go's ``configgrpc.ServerConfig`` / ``ClientConfig``. Server ``keepalive`` is
-on by default with both sub-sections present and all-zero (zero = gRPC's own default).
+on by default with both sub-sections present, as in Go. A zero duration means gRPC's own default,
+as in Go, but where grpc-go's default never closes a silent connection (no idle or age limit, a
+first keepalive ping only after 2 h) the server parameters default to bounds of minutes instead
+(the ``DEFAULT_MAX_CONNECTION_*`` and ``DEFAULT_KEEPALIVE_*`` constants).
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ from .decode import OptionalSection
 __all__ = [
     "BALANCERS",
     "DEFAULT_BALANCER_NAME",
+    "DEFAULT_KEEPALIVE_TIME",
+    "DEFAULT_KEEPALIVE_TIMEOUT",
+    "DEFAULT_MAX_CONNECTION_AGE",
+    "DEFAULT_MAX_CONNECTION_AGE_GRACE",
+    "DEFAULT_MAX_CONNECTION_IDLE",
     "DEFAULT_MAX_RECV_MSG_SIZE_MIB",
     "ClientConfig",
     "KeepaliveClientConfig",
@@ -42,13 +50,24 @@ _MAX_MIB = (2**63 - 1) // 1024 // 1024
 _IDENTITY_AND_GZIP = (1 << 0) | (1 << 2)  # grpc_compression_algorithm: 0 none, 1 deflate, 2 gzip
 
 
+# Defaults of ``keepalive.server_parameters`` (Go's are all zero: no idle or age limit, pings after
+# 2 h of silence). With these a connection without calls closes after 5 minutes, a peer that stops
+# answering pings during a call is dropped after 2m20s, and any connection, even one whose call
+# never completes, is closed within 11 minutes; clients reconnect on the GOAWAY. 0 keeps Go's value.
+DEFAULT_MAX_CONNECTION_IDLE = timedelta(minutes=5)
+DEFAULT_MAX_CONNECTION_AGE = timedelta(minutes=10)
+DEFAULT_MAX_CONNECTION_AGE_GRACE = timedelta(minutes=1)
+DEFAULT_KEEPALIVE_TIME = timedelta(minutes=2)
+DEFAULT_KEEPALIVE_TIMEOUT = timedelta(seconds=20)  # gRPC's own
+
+
 @dataclass
 class KeepaliveServerParameters:
-    max_connection_idle: timedelta = timedelta(0)
-    max_connection_age: timedelta = timedelta(0)
-    max_connection_age_grace: timedelta = timedelta(0)
-    time: timedelta = timedelta(0)
-    timeout: timedelta = timedelta(0)
+    max_connection_idle: timedelta = DEFAULT_MAX_CONNECTION_IDLE
+    max_connection_age: timedelta = DEFAULT_MAX_CONNECTION_AGE
+    max_connection_age_grace: timedelta = DEFAULT_MAX_CONNECTION_AGE_GRACE
+    time: timedelta = DEFAULT_KEEPALIVE_TIME
+    timeout: timedelta = DEFAULT_KEEPALIVE_TIMEOUT
 
 
 @dataclass
@@ -132,6 +151,9 @@ class ServerConfig:
                 ):
                     if value > timedelta(0):
                         opts.append((key, _ms(value)))
+                if params.timeout > timedelta(0):
+                    # grpcio waits for a ping's ack for the longer of the two (60 s by default)
+                    opts.append(("grpc.http2.ping_timeout_ms", _ms(params.timeout)))
             policy = keepalive.enforcement_policy.get()
             if policy is not None:
                 if policy.min_time > timedelta(0):

@@ -1,7 +1,9 @@
 """Receiver and exporter self-metrics under the Go collector's names and labels.
 
 Instruments are created once per component at construction; recording is one ``add`` per
-request, never per item.
+request, never per item. As in Go, a count that is zero for a request is still added where Go adds
+it (a receiver's refused and failed counts, an exporter's sent count), so those series exist with
+value 0 as soon as data flowed and "refused / accepted" or "failed / sent" panels have data.
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ def item_word(signal: Signal) -> str:
 
 
 class ReceiverObs:
-    """``otelcol_receiver_accepted_*`` / ``_refused_*`` with labels receiver, transport[, format]."""
+    """``otelcol_receiver_accepted_*`` / ``_refused_*`` / ``_failed_*`` with labels receiver,
+    transport[, format].
+
+    Go adds all three on every request. Without the ``receiverhelper.newReceiverMetrics`` gate
+    (off by default) every error counts as refused and failed stays 0; that is what this records.
+    """
 
     def __init__(self, settings: Settings, transport: str) -> None:
         meter = settings.telemetry.meter
         self._accepted = {}
         self._refused = {}
+        self._failed = {}
         for sig, word in _ITEM.items():
             self._accepted[sig] = meter.create_counter(
                 f"otelcol_receiver_accepted_{word}",
@@ -34,16 +42,28 @@ class ReceiverObs:
                 unit=_UNIT[sig],
                 description=f"Number of {word.replace('_', ' ')} that could not be pushed into the pipeline.",
             )
+            self._failed[sig] = meter.create_counter(
+                f"otelcol_receiver_failed_{word}",
+                unit=_UNIT[sig],
+                description=f"The number of {word.replace('_', ' ')} that failed to be processed by the receiver "
+                "due to internal errors.",
+            )
         base = {"receiver": str(settings.id), "transport": transport}
         self._attrs = {sig: ({**base, "format": "protobuf"} if sig is not Signal.LOGS else base) for sig in _ITEM}
 
     def record(self, signal: Signal, items: int, refused: bool) -> None:
-        if items:
-            (self._refused if refused else self._accepted)[signal].add(items, self._attrs[signal])
+        attrs = self._attrs[signal]
+        self._accepted[signal].add(0 if refused else items, attrs)
+        self._refused[signal].add(items if refused else 0, attrs)
+        self._failed[signal].add(0, attrs)
 
 
 class ExporterObs:
-    """``otelcol_exporter_sent_*`` / ``_send_failed_*`` / ``_enqueue_failed_*`` with label exporter."""
+    """``otelcol_exporter_sent_*`` / ``_send_failed_*`` / ``_enqueue_failed_*`` with label exporter.
+
+    Go adds the sent count after every export, 0 when it failed; send_failed and enqueue_failed
+    only when items failed (since v0.146 Go no longer adds a zero send_failed).
+    """
 
     def __init__(self, settings: Settings, signal: Signal) -> None:
         meter = settings.telemetry.meter
@@ -66,8 +86,12 @@ class ExporterObs:
         self._attrs = {"exporter": str(settings.id)}
 
     def record_sent(self, items: int, error: BaseException | None) -> None:
+        if error is None:
+            self._sent.add(items, self._attrs)
+            return
+        self._sent.add(0, self._attrs)
         if items:
-            (self._failed if error is not None else self._sent).add(items, self._attrs)
+            self._failed.add(items, self._attrs)
 
     def record_enqueue_failed(self, items: int) -> None:
         if items:

@@ -1,8 +1,8 @@
 """OTLP/gRPC: ``Export`` of the trace, metrics and logs services on a grpc.aio server.
 
-Each ``Export`` is registered as a raw-bytes unary handler (no deserializer): the request
-bytes are decoded here, so undecodable input gets Go's INTERNAL answer instead of grpcio's
-UNKNOWN, and the wire bytes are kept in the pdata for exporters. Only signals with a consumer
+Each ``Export`` is a raw-bytes unary handler (no deserializer; ``_grpcunary`` serves it): the request
+bytes are decoded here, so undecodable input (or nesting deeper than upb parses) gets
+INVALID_ARGUMENT with Go's text instead of grpcio's UNKNOWN (Go answers INTERNAL), and the wire bytes are kept in the pdata for exporters. Only signals with a consumer
 get a service; other calls answer UNIMPLEMENTED. Decompression (gzip, deflate) and the size
 limit (RESOURCE_EXHAUSTED) are grpcio's.
 """
@@ -32,6 +32,7 @@ from ._common import (
     push,
     resolve_listen_address,
 )
+from ._grpcunary import unary_handler
 from ._tlsreload import GrpcTLS
 from .config import GRPCConfig
 
@@ -106,8 +107,11 @@ class GrpcServer:
             try:
                 data = decode(request)
             except InvalidDataError as exc:
-                message = "grpc: error unmarshalling request: " + ascii_safe(str(exc))
-                await context.abort(grpc.StatusCode.INTERNAL, message)
+                # Go answers undecodable bytes INTERNAL; they are the client's to fix, so here they
+                # get INVALID_ARGUMENT (as HTTP's 400), with Go's text. INTERNAL is for our bugs.
+                await context.abort(
+                    grpc.StatusCode.INVALID_ARGUMENT, "grpc: error unmarshalling request: " + ascii_safe(str(exc))
+                )
                 raise  # unreachable: abort raises
             # grpc-go decodes the request before the auth interceptor runs: same order here.
             if auth is not None:
@@ -151,7 +155,7 @@ class GrpcServer:
             service = SERVICES.get(signal)
             if service is None:
                 continue
-            handler = grpc.unary_unary_rpc_method_handler(self._handler(route))
+            handler = unary_handler(self._handler(route))
             server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, {"Export": handler}),))
         try:
             if credentials is None:

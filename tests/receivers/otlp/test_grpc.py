@@ -123,16 +123,36 @@ def _short_trace_id(otlp: Any) -> bytes:
 
 
 @pytest.mark.parametrize("case", ["garbage", "short-trace-id"])
-def test_undecodable_requests_are_internal(otlp: Any, case: str) -> None:
+def test_undecodable_requests_are_invalid_argument(otlp: Any, case: str) -> None:
+    """Go answers INTERNAL; bad input is the client's to fix, so INVALID_ARGUMENT here (README)."""
+
     async def main() -> None:
         body = b"\xff\xff\xff\xff\x0f garbage" if case == "garbage" else _short_trace_id(otlp)
         async with otlp.run(grpc=GRPC_ONLY) as run:
             err = await call_error(run.grpc_target, Signal.TRACES, body)
-            assert err.code() == grpc.StatusCode.INTERNAL
+            assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
             assert (err.details() or "").startswith("grpc: error unmarshalling request: ")
             assert not run.sinks[Signal.TRACES].received
             # the server is fine afterwards
             assert await call(run.grpc_target, Signal.TRACES, request_bytes(otlp, Signal.TRACES)) == b"\x0a\x00"
+
+    asyncio.run(main())
+
+
+def test_nesting_deeper_than_protobuf_parses_is_invalid_argument(otlp: Any) -> None:
+    """Go has no depth limit; upb refuses more than 100 levels on every later parse, so the
+    receiver refuses them as the client's error, not as INTERNAL."""
+    msg = ExportTraceServiceRequest()
+    value = msg.resource_spans.add().scope_spans.add().spans.add(name="deep").attributes.add(key="k").value
+    for _ in range(48):  # 5 levels down to the value, then 2 per array: 101
+        value = value.array_value.values.add()
+
+    async def main() -> None:
+        async with otlp.run(grpc=GRPC_ONLY) as run:
+            err = await call_error(run.grpc_target, Signal.TRACES, msg.SerializeToString())
+            assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert (err.details() or "").endswith("messages nested more than 100 levels deep")
+            assert not run.sinks[Signal.TRACES].received
 
     asyncio.run(main())
 
