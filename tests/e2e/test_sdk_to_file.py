@@ -10,7 +10,6 @@ import json
 import logging
 import signal
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +90,7 @@ def make_metrics(tag: str) -> Any:
 
 
 def make_logs(tag: str) -> list[Any]:
-    memory = InMemoryLogRecordExporter()
+    memory = InMemoryLogRecordExporter()  # type: ignore[no-untyped-call]
     provider = LoggerProvider(resource=RESOURCE)
     provider.add_log_record_processor(SimpleLogRecordProcessor(memory))
     logger = logging.getLogger(f"e2e.{tag}")
@@ -103,7 +102,7 @@ def make_logs(tag: str) -> list[Any]:
     return list(memory.get_finished_logs())
 
 
-def senders(grpc_port: int, http_port: int) -> dict[str, tuple[Callable[..., Any], ...]]:
+def senders(grpc_port: int, http_port: int) -> dict[str, tuple[Any, Any, Any]]:
     g = f"127.0.0.1:{grpc_port}"
     h = f"http://127.0.0.1:{http_port}"
     gz = grpc.Compression.Gzip
@@ -150,8 +149,8 @@ def test_sdk_exporters_deliver_every_item_through_batch_to_file(tmp_path: Path, 
     lines = [json.loads(line) for line in out.read_text().splitlines() if line]
 
     spans_out = {}
-    metric_names = set()
-    log_bodies = []
+    metric_names: set[str] = set()
+    log_bodies: list[Any] = []
     for req in lines:
         for rs in req.get("resourceSpans", []):
             attrs = {a["key"]: a["value"] for a in rs["resource"]["attributes"]}

@@ -135,7 +135,8 @@ def flatten(data: AnyData) -> list[tuple[Any, ...]]:
 
 
 def config(**values: Any) -> Config:
-    cfg = decode(Config, values, create_factory().create_default_config())
+    default: Config = create_factory().create_default_config()
+    cfg = decode(Config, values, default)
     errors = validate(cfg, "processors::batch")
     assert errors == []
     return cfg

@@ -42,7 +42,8 @@ def logs(n: int) -> Logs:
 
 
 def config(**values: Any) -> Config:
-    cfg = decode(Config, values, create_factory().create_default_config())
+    default: Config = create_factory().create_default_config()
+    cfg = decode(Config, values, default)
     assert validate(cfg, "processors::memory_limiter") == []
     return cfg
 
@@ -62,7 +63,7 @@ class StatusHost(NopHost):
         super().__init__()
         self.events: list[tuple[str, Status, str | None]] = []
 
-    def report_status(self, settings: Settings, status: Status, err: BaseException | None) -> None:
+    def report_status(self, settings: Settings, status: Status, err: BaseException | None = None) -> None:
         self.events.append((str(settings.pipeline or settings.signal), status, None if err is None else str(err)))
 
 

@@ -57,8 +57,8 @@ def test_secrets_stay_out_of_repr() -> None:
 
 def test_is_server_and_client_authenticator() -> None:
     ext = make({"token": TOKEN})
-    assert isinstance(ext, ServerAuthenticator) and isinstance(ext, ClientAuthenticator)
     assert ext.require_transport_security is True
+    assert isinstance(ext, ServerAuthenticator) and isinstance(ext, ClientAuthenticator)
 
 
 def test_server_check() -> None:
@@ -71,7 +71,8 @@ def test_server_check() -> None:
             with pytest.raises(AuthError) as info:
                 await ext.authenticate({"authorization": [value]})
             assert str(info.value) == "scheme or token does not match"
-        for headers in ({}, {"authorization": []}, {"x-other": [TOKEN]}):
+        cases: list[dict[str, list[str]]] = [{}, {"authorization": []}, {"x-other": [TOKEN]}]
+        for headers in cases:
             with pytest.raises(AuthError, match=r"^missing or empty authorization header: Authorization$"):
                 await ext.authenticate(headers)
         await ext.shutdown()

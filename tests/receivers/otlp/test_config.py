@@ -22,7 +22,8 @@ TESTDATA = Path(__file__).parents[3] / "receivers" / "otlp" / "testdata" / "conf
 
 def load(raw: Any) -> Config:
     factory = create_factory()
-    return decode(Config, raw, factory.create_default_config())
+    default: Config = factory.create_default_config()
+    return decode(Config, raw, default)
 
 
 def errors(cfg: Config) -> list[str]:
