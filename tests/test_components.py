@@ -137,9 +137,7 @@ def _instances(builtin: Builtin, factory: Any, cfg: Any) -> list[Any]:
     out = []
     if isinstance(factory, ConnectorFactory):
         for source, target in meta.connector_stability():
-            settings = make_settings(meta.type, kind, source)
-            settings.extra["output_signal"] = target
-            out.append(factory.create(settings, cfg, Sink()))
+            out.append(factory.create_for(source, target, make_settings(meta.type, kind, source), cfg, Sink()))
         return out
     for signal in meta.signal_stability():
         if signal is Signal.PROFILES:

@@ -43,7 +43,7 @@ class Tagger:
 
 def create_factory():
     return ProcessorFactory(
-        "acme_tagger", Config, create=lambda s, c, n: Tagger(c, n), stability={Signal.TRACES: StabilityLevel.ALPHA}
+        "acme_tagger", Config, create=lambda s, sig, c, n: Tagger(c, n), stability={Signal.TRACES: StabilityLevel.ALPHA}
     )
 """
 

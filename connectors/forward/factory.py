@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Host, Settings
+from pyotelcol.component import Host, Settings, Signal
 from pyotelcol.consumer import Capabilities, Consumer
 from pyotelcol.factories import ConnectorFactory
 from pyotelcol.factories.metadata import load as load_metadata
@@ -39,7 +39,7 @@ class Forward:
         return None
 
 
-def _create(settings: Settings, cfg: Any, next_consumer: Consumer) -> Forward:
+def _create(settings: Settings, source: Signal, target: Signal, cfg: Any, next_consumer: Consumer) -> Forward:
     return Forward(next_consumer)
 
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-from pyotelcol.component import Host, Settings
+from pyotelcol.component import Host, Settings, Signal
 from pyotelcol.consumer import Capabilities
 from pyotelcol.pdata import AnyData, Logs, Metrics, Traces
 from pyotelcol.telemetry.obsreport import ExporterObs
@@ -126,12 +126,10 @@ def render(data: AnyData, level: str) -> str:
 class DebugExporter:
     """One instance per signal (the debug exporter holds no shared state)."""
 
-    def __init__(self, settings: Settings, cfg: Config) -> None:
-        if settings.signal is None:
-            raise ValueError("the debug exporter needs settings.signal")
+    def __init__(self, settings: Settings, signal: Signal, cfg: Config) -> None:
         self._level = cfg.level
         self._logger = settings.telemetry.logger
-        self._obs = ExporterObs(settings, settings.signal)
+        self._obs = ExporterObs(settings, signal)
         self._sampler = Sampler(cfg.sampling_initial, cfg.sampling_thereafter)
         self._output: _StreamOutput | None = None
         if not cfg.use_internal_logger:

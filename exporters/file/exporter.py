@@ -16,7 +16,7 @@ from typing import Any
 
 import zstandard
 
-from pyotelcol.component import Host, Settings
+from pyotelcol.component import Host, Settings, Signal
 from pyotelcol.consumer import Capabilities, ConsumerError, PermanentError
 from pyotelcol.helpers.sharedcomponent import SharedComponent, SharedComponents
 from pyotelcol.pdata import AnyData, Logs, Metrics, Traces
@@ -229,11 +229,9 @@ def _string_attribute(attributes: Any, key: str) -> str | None:
 class FileExporter:
     """What the pipeline sees for one signal: a consumer over the shared core."""
 
-    def __init__(self, settings: Settings, core: FileExporterCore) -> None:
-        if settings.signal is None:
-            raise ValueError("the file exporter needs settings.signal")
+    def __init__(self, settings: Settings, signal: Signal, core: FileExporterCore) -> None:
         self._core = core
-        self._obs = ExporterObs(settings, settings.signal)
+        self._obs = ExporterObs(settings, signal)
         self._logger = settings.telemetry.logger
 
     @property
@@ -268,6 +266,6 @@ class FileExporter:
 _SHARED: SharedComponents[FileExporterCore] = SharedComponents()
 
 
-def create(settings: Settings, cfg: Config) -> FileExporter:
+def create(settings: Settings, signal: Signal, cfg: Config) -> FileExporter:
     core = _SHARED.get_or_add(cfg, lambda: FileExporterCore(cfg, settings))
-    return FileExporter(settings, core)
+    return FileExporter(settings, signal, core)

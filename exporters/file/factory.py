@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings
+from pyotelcol.component import Settings, Signal
 from pyotelcol.factories import ExporterFactory
 from pyotelcol.factories.metadata import load as load_metadata
 
@@ -15,8 +15,8 @@ METADATA = load_metadata(__package__)
 TYPE = METADATA.type
 
 
-def _create(settings: Settings, cfg: Any) -> FileExporter:
-    return create(settings, cfg)
+def _create(settings: Settings, signal: Signal, cfg: Any) -> FileExporter:
+    return create(settings, signal, cfg)
 
 
 def create_factory() -> ExporterFactory:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Host, Settings
+from pyotelcol.component import Host, Settings, Signal
 from pyotelcol.consumer import Capabilities
 from pyotelcol.factories import ExporterFactory
 from pyotelcol.factories.metadata import load as load_metadata
@@ -39,7 +39,7 @@ class NopExporter:
 _INSTANCE = NopExporter()
 
 
-def _create(settings: Settings, cfg: Any) -> NopExporter:
+def _create(settings: Settings, signal: Signal, cfg: Any) -> NopExporter:
     return _INSTANCE
 
 

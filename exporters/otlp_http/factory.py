@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings
+from pyotelcol.component import Settings, Signal
 from pyotelcol.factories import ExporterFactory
 from pyotelcol.factories.metadata import load as load_metadata
 from pyotelcol.helpers.exporterhelper import ExporterHelper
@@ -17,7 +17,7 @@ TYPE = METADATA.type
 DEPRECATED_ALIAS = METADATA.deprecated_alias
 
 
-def _create(settings: Settings, cfg: Any) -> ExporterHelper:
+def _create(settings: Settings, signal: Signal, cfg: Any) -> ExporterHelper:
     exporter = HttpExporter(settings, cfg)  # raises for a signal without a URL, as Go's create does
     # No exporterhelper timeout: `timeout` is the HTTP client's (Go disables the sender's).
     return ExporterHelper(

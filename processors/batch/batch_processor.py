@@ -332,8 +332,7 @@ class _Shard:
 class BatchProcessor:
     """A Component and Consumer for one signal of one pipeline."""
 
-    def __init__(self, settings: Settings, cfg: Config, next_consumer: Consumer) -> None:
-        signal = settings.signal or Signal.TRACES
+    def __init__(self, settings: Settings, signal: Signal, cfg: Config, next_consumer: Consumer) -> None:
         self.data_cls = BY_SIGNAL[signal]
         self.next = next_consumer
         self.logger = settings.telemetry.logger

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings
+from pyotelcol.component import Settings, Signal
 from pyotelcol.consumer import Consumer
 from pyotelcol.factories import ProcessorFactory
 from pyotelcol.factories.metadata import load as load_metadata
@@ -20,8 +20,8 @@ TYPE = METADATA.type
 def create_factory() -> ProcessorFactory:
     limiters: SharedComponents[MemoryLimiter] = SharedComponents()
 
-    def create(settings: Settings, cfg: Any, next_consumer: Consumer) -> MemoryLimiterProcessor:
+    def create(settings: Settings, signal: Signal, cfg: Any, next_consumer: Consumer) -> MemoryLimiterProcessor:
         limiter = limiters.get_or_add(cfg, lambda: MemoryLimiter(settings, cfg))
-        return MemoryLimiterProcessor(limiter, settings, next_consumer)
+        return MemoryLimiterProcessor(limiter, settings, signal, next_consumer)
 
     return ProcessorFactory.from_metadata(METADATA, Config, create=create)

@@ -242,11 +242,10 @@ class MemoryLimiter(SharedComponent):
 class MemoryLimiterProcessor:
     """One pipeline's memory_limiter: its own next consumer, the shared limiter's verdict."""
 
-    def __init__(self, limiter: MemoryLimiter, settings: Settings, next_consumer: Consumer) -> None:
+    def __init__(self, limiter: MemoryLimiter, settings: Settings, signal: Signal, next_consumer: Consumer) -> None:
         self.limiter = limiter
         self._settings = settings
         self._next = next_consumer
-        signal = settings.signal or Signal.TRACES
         self._accepted = limiter.accepted[signal]
         self._refused = limiter.refused[signal]
         self._attrs = limiter.attrs

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..component import ID, Kind
-from ..factories.factory import WorkerPolicy
+from ..factories import WorkerPolicy
 
 if TYPE_CHECKING:
     from ..service.config import Config

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .ids import ID, Kind, PipelineID, Signal
 
@@ -62,7 +62,9 @@ class TelemetrySettings:
 
 @dataclass
 class Settings:
-    """What a factory's create function receives besides the config."""
+    """What a factory's create function receives besides the config (and, for pipeline
+    components, the signal, which is an argument of its own). ``signal`` and ``pipeline`` only
+    say where the component sits, for its telemetry's labels; they are None for extensions."""
 
     id: ID
     kind: Kind
@@ -70,7 +72,6 @@ class Settings:
     build_info: BuildInfo = field(default_factory=BuildInfo)
     signal: Signal | None = None
     pipeline: PipelineID | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable

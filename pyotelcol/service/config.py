@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..component import ID, IDError, Kind, PipelineID, Signal
 from ..config import DecodeError, decode, validate
 from ..confmap.expanded import ExpandedValue, plain
-from ..factories import AnyFactory, Factories
+from ..factories import (
+    AnyFactory,
+    ConnectorFactory,
+    ExporterFactory,
+    ExtensionFactory,
+    Factories,
+    ProcessorFactory,
+    ReceiverFactory,
+)
 from ..featuregate import Registry
 from ..telemetry.config import TelemetryConfig
+
+F = TypeVar("F", ReceiverFactory, ProcessorFactory, ExporterFactory, ConnectorFactory, ExtensionFactory)
 
 _SECTIONS = (Kind.RECEIVER, Kind.PROCESSOR, Kind.EXPORTER, Kind.CONNECTOR, Kind.EXTENSION)
 _TOP_KEYS = [k.plural for k in _SECTIONS] + ["service"]
@@ -47,6 +57,12 @@ class ComponentConfig:
     id: ID
     factory: AnyFactory
     config: Any
+
+    def factory_as(self, kind: type[F]) -> F:
+        """The factory as the class its section implies (receivers hold ReceiverFactory, ...)."""
+        if not isinstance(self.factory, kind):
+            raise TypeError(f"{self.id}: {type(self.factory).__name__} is not a {kind.__name__}")
+        return self.factory
 
 
 @dataclass

@@ -164,7 +164,7 @@ class _Builder:
 
     def check_connectors(self) -> None:
         for conn_id, comp in self.connectors.items():
-            factory: ConnectorFactory = comp.factory  # type: ignore[assignment]
+            factory = comp.factory_as(ConnectorFactory)
             signals = [s for s in Signal if s is not Signal.PROFILES]
             for source in signals:
                 exp_pipes = self.exporter_pipelines(conn_id, source)
@@ -203,7 +203,7 @@ class _Builder:
         key = ("exporter", signal, eid)
         if key not in self.nodes:
             comp = self.cfg.components[Kind.EXPORTER][eid]
-            factory: ExporterFactory = comp.factory  # type: ignore[assignment]
+            factory = comp.factory_as(ExporterFactory)
             try:
                 instance = factory.create_for(signal, self.make_settings(eid, Kind.EXPORTER, signal, None), comp.config)
             except UnsupportedSignalError as exc:
@@ -214,7 +214,7 @@ class _Builder:
 
     def connector_nodes(self, source: Signal, conn_id: ID, pid: PipelineID) -> list[Node]:
         comp = self.connectors[conn_id]
-        factory: ConnectorFactory = comp.factory  # type: ignore[assignment]
+        factory = comp.factory_as(ConnectorFactory)
         out = []
         for target in Signal:
             if target is Signal.PROFILES or not factory.supports(source, target):
@@ -227,8 +227,7 @@ class _Builder:
                 heads = [self.pipeline_head(t, via=(conn_id, source, target, pid)) for t in targets]
                 router = fan_out([h for h, _ in heads])
                 settings = self.make_settings(conn_id, Kind.CONNECTOR, source, None)
-                settings.extra["output_signal"] = target
-                instance = factory.create(settings, comp.config, router)
+                instance = factory.create_for(source, target, settings, comp.config, router)
                 self.log_stability(Kind.CONNECTOR, conn_id, factory.stability[(source, target)])
                 node = Node(Kind.CONNECTOR, conn_id, instance, key)
                 for _, first in heads:
@@ -259,7 +258,7 @@ class _Builder:
         downstream = targets
         for prid in reversed(pipe.processors):
             comp = self.cfg.components[Kind.PROCESSOR][prid]
-            factory: ProcessorFactory = comp.factory  # type: ignore[assignment]
+            factory = comp.factory_as(ProcessorFactory)
             settings = self.make_settings(prid, Kind.PROCESSOR, signal, pid)
             try:
                 instance = factory.create_for(signal, settings, comp.config, next_consumer)
@@ -281,7 +280,7 @@ class _Builder:
         pids = [p for p, pipe in self.cfg.pipelines.items() if p.signal is signal and rid in pipe.receivers]
         heads = [self.pipeline_head(p) for p in pids]
         comp = self.cfg.components[Kind.RECEIVER][rid]
-        factory: ReceiverFactory = comp.factory  # type: ignore[assignment]
+        factory = comp.factory_as(ReceiverFactory)
         settings = self.make_settings(rid, Kind.RECEIVER, signal, None)
         try:
             instance = factory.create_for(signal, settings, comp.config, fan_out([h for h, _ in heads]))

@@ -145,7 +145,7 @@ class Service:
         self.log.info("Starting extensions...")
         for ext_id in self.cfg.extensions:
             comp = self.cfg.components[Kind.EXTENSION][ext_id]
-            factory: ExtensionFactory = comp.factory  # type: ignore[assignment]
+            factory = comp.factory_as(ExtensionFactory)
             try:
                 ext = factory.create(self._settings(ext_id, Kind.EXTENSION, None, None), comp.config)
             except Exception as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Host, Settings
+from pyotelcol.component import Host, Settings, Signal
 from pyotelcol.consumer import Consumer
 from pyotelcol.factories import ReceiverFactory
 from pyotelcol.factories.metadata import load as load_metadata
@@ -30,7 +30,7 @@ class NopReceiver:
 _INSTANCE = NopReceiver()
 
 
-def _create(settings: Settings, cfg: Any, next_consumer: Consumer) -> NopReceiver:
+def _create(settings: Settings, signal: Signal, cfg: Any, next_consumer: Consumer) -> NopReceiver:
     return _INSTANCE
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Settings
+from pyotelcol.component import Settings, Signal
 from pyotelcol.consumer import Consumer
 from pyotelcol.factories import ReceiverFactory
 from pyotelcol.factories.metadata import load as load_metadata
@@ -24,11 +24,9 @@ def create_default_config() -> Config:
     return Config()
 
 
-def _create(settings: Settings, cfg: Any, next_consumer: Consumer) -> OTLPReceiver:
-    if settings.signal is None:
-        raise ValueError("the otlp receiver needs settings.signal to know which signal it serves")
+def _create(settings: Settings, signal: Signal, cfg: Any, next_consumer: Consumer) -> OTLPReceiver:
     receiver = _receivers.get_or_add(cfg, lambda: OTLPReceiver(settings, cfg))
-    receiver.register(settings.signal, next_consumer)
+    receiver.register(signal, next_consumer)
     return receiver
 
 

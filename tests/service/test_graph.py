@@ -70,19 +70,19 @@ RECEIVERS: dict[str, Recorder] = {}
 EXPORTERS: dict[str, Recorder] = {}
 
 
-def _receiver(settings: Any, cfg: Any, nxt: Any) -> Recorder:
-    rec = Recorder(f"receiver {settings.id} {settings.signal}", nxt)
-    RECEIVERS[f"{settings.id}/{settings.signal}"] = rec
+def _receiver(settings: Any, signal: Signal, cfg: Any, nxt: Any) -> Recorder:
+    rec = Recorder(f"receiver {settings.id} {signal}", nxt)
+    RECEIVERS[f"{settings.id}/{signal}"] = rec
     return rec
 
 
-def _exporter(settings: Any, cfg: Any) -> Recorder:
-    rec = Recorder(f"exporter {settings.id} {settings.signal}", mutates=settings.id.name.startswith("mut"))
-    EXPORTERS[f"{settings.id}/{settings.signal}"] = rec
+def _exporter(settings: Any, signal: Signal, cfg: Any) -> Recorder:
+    rec = Recorder(f"exporter {settings.id} {signal}", mutates=settings.id.name.startswith("mut"))
+    EXPORTERS[f"{settings.id}/{signal}"] = rec
     return rec
 
 
-def _processor(settings: Any, cfg: Any, nxt: Any) -> Recorder:
+def _processor(settings: Any, signal: Signal, cfg: Any, nxt: Any) -> Recorder:
     return Recorder(f"processor {settings.id} {settings.pipeline}", nxt, mutates=settings.id.type == "mut")
 
 
@@ -97,7 +97,7 @@ FACTORIES = from_list(
             ConnectorFactory(
                 "fwd",
                 Empty,
-                create=lambda s, c, n: Recorder(f"connector {s.id}", n),
+                create=lambda s, source, target, c, n: Recorder(f"connector {s.id}", n),
                 stability={(s, s): StabilityLevel.BETA for s in (Signal.TRACES, Signal.METRICS, Signal.LOGS)},
             ),
             "test",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyotelcol.component import Host, Settings, StabilityLevel
+from pyotelcol.component import Host, Settings, Signal, StabilityLevel
 from pyotelcol.consumer import Capabilities, Consumer
 from pyotelcol.factories import ProcessorFactory, all_signals
 from pyotelcol.pdata import AnyData
@@ -50,7 +50,7 @@ class AttributesProcessor:
         await self._next.consume(data)
 
 
-def _create(settings: Settings, cfg: Config, next_consumer: Consumer) -> AttributesProcessor:
+def _create(settings: Settings, signal: Signal, cfg: Config, next_consumer: Consumer) -> AttributesProcessor:
     return AttributesProcessor(cfg, next_consumer)
 
 

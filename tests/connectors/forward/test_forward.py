@@ -33,8 +33,7 @@ def test_passes_data_through(signal: Signal) -> None:
     factory = create_factory()
     sink = Sink()
     settings = make_settings("forward", Kind.CONNECTOR, signal)
-    settings.extra["output_signal"] = signal
-    conn = factory.create(settings, factory.create_default_config(), sink)
+    conn = factory.create_for(signal, signal, settings, factory.create_default_config(), sink)
     assert conn.capabilities.mutates_data is False
     data = BY_SIGNAL[signal].empty()
     data.mark_read_only()
