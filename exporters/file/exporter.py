@@ -19,7 +19,7 @@ import zstandard
 from pyotelcol.component import Host, Settings, Signal
 from pyotelcol.consumer import Capabilities, ConsumerError, PermanentError
 from pyotelcol.helpers.sharedcomponent import SharedComponent, SharedComponents
-from pyotelcol.pdata import AnyData, Logs, Metrics, Traces
+from pyotelcol.pdata import AnyData
 from pyotelcol.pdata.otlpjson import to_json
 from pyotelcol.telemetry.obsreport import ExporterObs
 
@@ -28,7 +28,6 @@ from .writer import FileWriter
 
 FLUSH_AT = 4 * 1024 * 1024  # a consumer waits for the write once this much is buffered for a file
 _CAPABILITIES = Capabilities(mutates_data=False)
-_RESOURCE_FIELD = {Traces: "resource_spans", Metrics: "resource_metrics", Logs: "resource_logs"}
 _LENGTH = struct.Struct(">I")
 
 
@@ -151,7 +150,7 @@ class FileExporterCore(SharedComponent):
             await writer.flush()
 
     async def _write_grouped(self, data: AnyData) -> None:
-        field = _RESOURCE_FIELD[type(data)]
+        field = data.resource_field
         blocks = getattr(data.message, field)
         if not len(blocks):
             return

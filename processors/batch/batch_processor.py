@@ -22,9 +22,9 @@ from pyotelcol import client
 from pyotelcol.component import Host, Settings, Signal
 from pyotelcol.consumer import Capabilities, Consumer, PermanentError
 from pyotelcol.pdata import BY_SIGNAL, AnyData
+from pyotelcol.pdata.batching import merge, take
 
 from .config import Config
-from .split import merge, take
 
 _SEND_SIZE_BUCKETS = (
     10,
@@ -238,7 +238,7 @@ class _Shard:
         pending = self.pending
         if limit <= 0 or self.items <= limit:
             count = self.items
-            batch = merge(self.proc.data_cls, [d for d, _ in pending], count)
+            batch = merge([d for d, _ in pending], count)
             pending.clear()
             self.items = 0
             return batch, count
@@ -258,7 +258,7 @@ class _Shard:
                 split = (data, rest, need)
                 need = 0
         try:
-            batch = merge(self.proc.data_cls, parts, limit)
+            batch = merge(parts, limit)
         except Exception:
             if split is not None and split[1] is split[0]:
                 # ``take`` moved the head out of the buffered request itself: put it back in front.

@@ -57,7 +57,11 @@ class PData(Generic[M]):
     __slots__ = ("_checked", "_count", "_msg", "_read_only", "_wire")
     signal: ClassVar[Signal]
     message_type: ClassVar[type[Message]]
-    resource_field: ClassVar[str]  # "resource_spans", "resource_metrics" or "resource_logs"
+    # The repeated fields from the request down to the items ("resource_spans", "scope_spans",
+    # "spans"; for metrics the leaf is "metrics", whose data points are the items).
+    resource_field: ClassVar[str]
+    scope_field: ClassVar[str]
+    item_field: ClassVar[str]
 
     def __init__(self, message: M, wire: bytes | None = None) -> None:
         # ``_msg`` is None only for data built by ``from_trusted_wire``: parsed on first use.
@@ -226,6 +230,8 @@ class Traces(PData[ExportTraceServiceRequest]):
     __slots__ = ()
     signal = Signal.TRACES
     resource_field = "resource_spans"
+    scope_field = "scope_spans"
+    item_field = "spans"
     message_type = ExportTraceServiceRequest
 
     @property
@@ -274,6 +280,8 @@ class Metrics(PData[ExportMetricsServiceRequest]):
     __slots__ = ()
     signal = Signal.METRICS
     resource_field = "resource_metrics"
+    scope_field = "scope_metrics"
+    item_field = "metrics"
     message_type = ExportMetricsServiceRequest
 
     @property
@@ -296,6 +304,8 @@ class Logs(PData[ExportLogsServiceRequest]):
     __slots__ = ()
     signal = Signal.LOGS
     resource_field = "resource_logs"
+    scope_field = "scope_logs"
+    item_field = "log_records"
     message_type = ExportLogsServiceRequest
 
     @property

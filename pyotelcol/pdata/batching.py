@@ -1,4 +1,6 @@
-"""Merging requests into one and cutting a batch to an exact item count.
+"""Merging requests into one and cutting a batch to an exact item count: what the batch
+processor and the exporter queue's batcher both do to OTLP requests (Go's pdata ``MergeTo`` and the
+batch processor's ``splitTraces``/``splitMetrics``/``splitLogs``).
 
 Merging: an OTLP export request is one repeated field, so the concatenated wire bytes of several
 requests parse as their merged request. When every part still has its received bytes we join
@@ -14,23 +16,25 @@ copied onto both sides.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from pyotelcol.component import Signal
-from pyotelcol.pdata import AnyData, Logs, Metrics, ReadOnlyError, Traces
+from ..component import Signal
+from .data import BY_SIGNAL, PData
+from .pcommon import ReadOnlyError
 
-# Per signal: the field names from the request down to the items.
-_LEVELS: dict[Signal, tuple[str, str, str]] = {
-    Signal.TRACES: ("resource_spans", "scope_spans", "spans"),
-    Signal.METRICS: ("resource_metrics", "scope_metrics", "metrics"),
-    Signal.LOGS: ("resource_logs", "scope_logs", "log_records"),
-}
+__all__ = ["merge", "take"]
+
+D = TypeVar("D", bound=PData[Any])
 
 
-def merge(cls: type[Traces] | type[Metrics] | type[Logs], parts: Sequence[AnyData], count: int) -> AnyData:
-    """One request holding every part, in order. ``count`` is the known total item count."""
+def merge(parts: Sequence[D], count: int | None = None) -> D:
+    """One request holding every part (all of one signal), in order. ``count`` is the total
+    item count when the caller knows it (else it is counted)."""
     if len(parts) == 1:
         return parts[0]
+    cls = type(parts[0])
+    if count is None:
+        count = sum(p.item_count() for p in parts)
     if sum(p.has_wire for p in parts) * 2 >= len(parts):
         # Mostly received bytes: serialize the few without (pieces cut off by a split) and join.
         # The joined bytes are not parsed: an exporter sends them as they are, and the message
@@ -44,7 +48,7 @@ def merge(cls: type[Traces] | type[Metrics] | type[Logs], parts: Sequence[AnyDat
     msg: Any = cls.message_type()
     for p in parts:
         msg.MergeFrom(p.message)
-    out: AnyData = cls(msg)
+    out = cls(msg)
     out._count = count
     return out
 
@@ -101,7 +105,8 @@ class _Mover:
     """Moves a number of items from the front of one request into another, per signal."""
 
     def __init__(self, signal: Signal) -> None:
-        self.top, self.mid, self.leaf = _LEVELS[signal]
+        cls = BY_SIGNAL[signal]
+        self.top, self.mid, self.leaf = cls.resource_field, cls.scope_field, cls.item_field
         self.metrics = signal is Signal.METRICS
 
     def _leaf_count(self, leaves: Any) -> int:
@@ -147,10 +152,10 @@ class _Mover:
         return moved
 
 
-_MOVERS = {sig: _Mover(sig) for sig in _LEVELS}
+_MOVERS = {sig: _Mover(sig) for sig in BY_SIGNAL}
 
 
-def take(data: AnyData, n: int) -> tuple[AnyData, AnyData]:
+def take(data: D, n: int) -> tuple[D, D]:
     """Split ``data`` (which the caller owns) into its first ``n`` items and the rest.
 
     ``data`` must hold more than ``n`` items. The returned remainder reuses ``data``'s message.
@@ -166,7 +171,7 @@ def take(data: AnyData, n: int) -> tuple[AnyData, AnyData]:
     head = cls.message_type()
     mover = _MOVERS[cls.signal]
     moved = mover.move(getattr(src, mover.top), getattr(head, mover.top), n)
-    out: AnyData = cls(head)  # type: ignore[arg-type]
+    out = cls(head)
     out._count = moved
     if checked:
         out.mark_checked()
