@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -10,6 +11,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parent.parent
 #: our own OTLP/JSON requests: trace.json, metrics.json (every metric type), logs.json, events.json
@@ -67,3 +69,16 @@ class Collector:
             self.proc.send_signal(sig)
         out, err = self.proc.communicate(timeout=timeout)
         return self.proc.returncode, out.decode(), err.decode()
+
+
+def otlp_sinks() -> ModuleType:
+    """``tests/exporters/otlp/otlp_sinks.py`` (OTLP gRPC/HTTP sinks) as a module: test
+    directories are not packages, so it is loaded by path, once."""
+    name = "pyotelcol_test_otlp_sinks"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "exporters" / "otlp" / "otlp_sinks.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]

@@ -23,53 +23,9 @@ from pyotelcol.component import Host, Settings, Signal
 from pyotelcol.consumer import Capabilities, Consumer, PermanentError
 from pyotelcol.pdata import BY_SIGNAL, AnyData
 from pyotelcol.pdata.batching import merge, take
+from pyotelcol.telemetry.views import BATCH_SEND_SIZE_BUCKETS, BATCH_SEND_SIZE_BYTES_BUCKETS
 
 from .config import Config
-
-_SEND_SIZE_BUCKETS = (
-    10,
-    25,
-    50,
-    75,
-    100,
-    250,
-    500,
-    750,
-    1000,
-    2000,
-    3000,
-    4000,
-    5000,
-    6000,
-    7000,
-    8000,
-    9000,
-    10000,
-    20000,
-    30000,
-    50000,
-    100000,
-)
-_SEND_BYTES_BUCKETS = (
-    128,
-    256,
-    512,
-    1024,
-    2048,
-    4096,
-    8192,
-    16384,
-    32768,
-    65536,
-    131072,
-    262144,
-    524288,
-    1048576,
-    2097152,
-    4194304,
-    8388608,
-    16777216,
-)
 
 _TRIGGER_SIZE = "size"
 _TRIGGER_TIMEOUT = "timeout"
@@ -98,7 +54,7 @@ class _Telemetry:
             "otelcol_processor_batch_batch_send_size",
             unit="{unit}",
             description="Number of units in the batch",
-            explicit_bucket_boundaries_advisory=_SEND_SIZE_BUCKETS,
+            explicit_bucket_boundaries_advisory=BATCH_SEND_SIZE_BUCKETS,
         )
         self.size_trigger = meter.create_counter(
             "otelcol_processor_batch_batch_size_trigger_send",
@@ -121,7 +77,7 @@ class _Telemetry:
                 "otelcol_processor_batch_batch_send_size_bytes",
                 unit="By",
                 description="Number of bytes in batch that was sent. Only available on detailed level.",
-                explicit_bucket_boundaries_advisory=_SEND_BYTES_BUCKETS,
+                explicit_bucket_boundaries_advisory=BATCH_SEND_SIZE_BYTES_BUCKETS,
             )
 
     def _observe(self, _options: CallbackOptions) -> Iterable[Observation]:

@@ -59,16 +59,6 @@ _METRIC_TYPE = {
 }
 
 
-class _OptionalDouble:
-    """``has_x`` / ``remove_x`` support for proto3 ``optional double`` fields (sum, min, max)."""
-
-    __slots__ = ()
-    _pb: Any
-
-    def _has(self, name: str) -> bool:
-        return bool(self._pb.HasField(name))
-
-
 class Exemplar(View[metrics_pb2.Exemplar]):
     __slots__ = ()
     proto_type = metrics_pb2.Exemplar
@@ -80,16 +70,61 @@ class Exemplar(View[metrics_pb2.Exemplar]):
     trace_id = Field[bytes]("trace_id")
 
 
-class NumberDataPoint(View[metrics_pb2.NumberDataPoint]):
+class _Point:
+    """The fields every data point has (mixed into the point views)."""
+
     __slots__ = ()
-    proto_type = metrics_pb2.NumberDataPoint
+    _pb: Any
+    _guard: Any
     attributes = MapField()
     start_time_unix_nano = Field[int]("start_time_unix_nano")
     time_unix_nano = Field[int]("time_unix_nano")
+    flags = Field[int]("flags")
+
+
+class _Distribution(_Point):
+    """Histogram and exponential histogram points: count, the proto3 ``optional`` sum, min and
+    max (``has_*`` tells whether set, ``remove_*`` unsets, as Go's ``HasSum``/``RemoveSum``)."""
+
+    __slots__ = ()
+    count = Field[int]("count")
+    sum = Field[float]("sum")
+    min = Field[float]("min")
+    max = Field[float]("max")
+    exemplars = SliceField("exemplars", Exemplar)
+
+    @property
+    def has_sum(self) -> bool:
+        return bool(self._pb.HasField("sum"))
+
+    @property
+    def has_min(self) -> bool:
+        return bool(self._pb.HasField("min"))
+
+    @property
+    def has_max(self) -> bool:
+        return bool(self._pb.HasField("max"))
+
+    def _remove(self, name: str) -> None:
+        self._guard.before_write()
+        self._pb.ClearField(name)
+
+    def remove_sum(self) -> None:
+        self._remove("sum")
+
+    def remove_min(self) -> None:
+        self._remove("min")
+
+    def remove_max(self) -> None:
+        self._remove("max")
+
+
+class NumberDataPoint(View[metrics_pb2.NumberDataPoint], _Point):
+    __slots__ = ()
+    proto_type = metrics_pb2.NumberDataPoint
     as_double = Field[float]("as_double")
     as_int = Field[int]("as_int")
     exemplars = SliceField("exemplars", Exemplar)
-    flags = Field[int]("flags")
 
     @property
     def value_type(self) -> str:
@@ -103,18 +138,9 @@ class NumberDataPoint(View[metrics_pb2.NumberDataPoint]):
         return getattr(self._pb, kind) if kind else 0
 
 
-class HistogramDataPoint(View[metrics_pb2.HistogramDataPoint], _OptionalDouble):
+class HistogramDataPoint(View[metrics_pb2.HistogramDataPoint], _Distribution):
     __slots__ = ()
     proto_type = metrics_pb2.HistogramDataPoint
-    attributes = MapField()
-    start_time_unix_nano = Field[int]("start_time_unix_nano")
-    time_unix_nano = Field[int]("time_unix_nano")
-    count = Field[int]("count")
-    sum = Field[float]("sum")
-    min = Field[float]("min")
-    max = Field[float]("max")
-    exemplars = SliceField("exemplars", Exemplar)
-    flags = Field[int]("flags")
 
     @property
     def bucket_counts(self) -> list[int]:
@@ -132,30 +158,6 @@ class HistogramDataPoint(View[metrics_pb2.HistogramDataPoint], _OptionalDouble):
         self._guard.before_write()
         self._pb.explicit_bounds[:] = bounds
 
-    @property
-    def has_sum(self) -> bool:
-        return self._has("sum")
-
-    @property
-    def has_min(self) -> bool:
-        return self._has("min")
-
-    @property
-    def has_max(self) -> bool:
-        return self._has("max")
-
-    def remove_sum(self) -> None:
-        self._guard.before_write()
-        self._pb.ClearField("sum")
-
-    def remove_min(self) -> None:
-        self._guard.before_write()
-        self._pb.ClearField("min")
-
-    def remove_max(self) -> None:
-        self._guard.before_write()
-        self._pb.ClearField("max")
-
 
 class Buckets(View[metrics_pb2.ExponentialHistogramDataPoint.Buckets]):
     __slots__ = ()
@@ -171,35 +173,14 @@ class Buckets(View[metrics_pb2.ExponentialHistogramDataPoint.Buckets]):
         self._pb.bucket_counts[:] = counts
 
 
-class ExponentialHistogramDataPoint(View[metrics_pb2.ExponentialHistogramDataPoint], _OptionalDouble):
+class ExponentialHistogramDataPoint(View[metrics_pb2.ExponentialHistogramDataPoint], _Distribution):
     __slots__ = ()
     proto_type = metrics_pb2.ExponentialHistogramDataPoint
-    attributes = MapField()
-    start_time_unix_nano = Field[int]("start_time_unix_nano")
-    time_unix_nano = Field[int]("time_unix_nano")
-    count = Field[int]("count")
-    sum = Field[float]("sum")
     scale = Field[int]("scale")
     zero_count = Field[int]("zero_count")
     zero_threshold = Field[float]("zero_threshold")
     positive = MessageField("positive", Buckets)
     negative = MessageField("negative", Buckets)
-    min = Field[float]("min")
-    max = Field[float]("max")
-    exemplars = SliceField("exemplars", Exemplar)
-    flags = Field[int]("flags")
-
-    @property
-    def has_sum(self) -> bool:
-        return self._has("sum")
-
-    @property
-    def has_min(self) -> bool:
-        return self._has("min")
-
-    @property
-    def has_max(self) -> bool:
-        return self._has("max")
 
 
 class ValueAtQuantile(View[metrics_pb2.SummaryDataPoint.ValueAtQuantile]):
@@ -209,16 +190,12 @@ class ValueAtQuantile(View[metrics_pb2.SummaryDataPoint.ValueAtQuantile]):
     value = Field[float]("value")
 
 
-class SummaryDataPoint(View[metrics_pb2.SummaryDataPoint]):
+class SummaryDataPoint(View[metrics_pb2.SummaryDataPoint], _Point):
     __slots__ = ()
     proto_type = metrics_pb2.SummaryDataPoint
-    attributes = MapField()
-    start_time_unix_nano = Field[int]("start_time_unix_nano")
-    time_unix_nano = Field[int]("time_unix_nano")
     count = Field[int]("count")
     sum = Field[float]("sum")
     quantile_values = SliceField("quantile_values", ValueAtQuantile)
-    flags = Field[int]("flags")
 
 
 class Gauge(View[metrics_pb2.Gauge]):

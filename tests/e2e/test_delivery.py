@@ -9,21 +9,18 @@ of two collectors over TLS/mTLS. Ports 26500-26999.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import itertools
 import re
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import aiohttp
 import grpc
 import grpc.aio
-from support import REPO, Collector, free_port
+from support import REPO, Collector, free_port, otlp_sinks
 
 TRACE_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 FAST_RETRY = "retry_on_failure: {initial_interval: 50ms, max_interval: 200ms, max_elapsed_time: 60s}"
@@ -34,19 +31,7 @@ def next_port() -> int:
     return free_port()
 
 
-def _helpers() -> ModuleType:
-    name = "pyotelcol_test_otlp_sinks"
-    if name not in sys.modules:
-        path = REPO / "tests" / "exporters" / "otlp" / "otlp_sinks.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _helpers()
+h = otlp_sinks()
 
 # -- helpers ------------------------------------------------------------------------------------
 

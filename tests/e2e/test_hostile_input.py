@@ -10,11 +10,8 @@ backend would): one bad request never takes valid data down with it.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import aiohttp
@@ -22,7 +19,7 @@ import grpc
 import grpc.aio
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from support import REPO, free_port
+from support import free_port, otlp_sinks
 
 from pyotelcol.pdata.otlpjson import from_json
 
@@ -30,19 +27,7 @@ TRACE_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 HUGE = "9" * 100_000
 
 
-def _sinks() -> ModuleType:
-    name = "pyotelcol_test_otlp_sinks"
-    if name not in sys.modules:
-        path = REPO / "tests" / "exporters" / "otlp" / "otlp_sinks.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _sinks()
+h = otlp_sinks()
 
 # -- requests -----------------------------------------------------------------------------------
 
