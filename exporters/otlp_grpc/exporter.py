@@ -2,16 +2,16 @@
 
 The request body is ``data.to_wire()``: the bytes the receiver got, when nothing changed the
 data. Responses are only decoded when they carry more than an empty ``partial_success``.
-Errors map as Go's otlpexporter does (collector-core §6.2): the retryable codes raise
-``ConsumerError`` (with the server's RetryInfo delay as ``retry_after``), everything else
-``PermanentError``; both carry the gRPC code so a receiver upstream can pass it through.
+Errors map as Go's otlpexporter does (see ``pyotelcol.helpers.exporterhelper.otlp``): the
+retryable codes raise ``ConsumerError`` (with the server's RetryInfo delay as ``retry_after``),
+everything else ``PermanentError``; both carry the gRPC code so a receiver upstream can pass it
+through.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import platform
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -20,15 +20,14 @@ import grpc
 import grpc.aio
 from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from pyotelcol.component import ID, Host, Settings, Signal
 from pyotelcol.config.confighttp import split_host_port
 from pyotelcol.config.configtls import fetch_server_certificate
 from pyotelcol.consumer import ConsumerError, PermanentError
 from pyotelcol.extension import ClientAuthenticator, find_authenticator
+from pyotelcol.helpers.exporterhelper.otlp import RESPONSES, export_error, grpc_code_retryable, user_agent
+from pyotelcol.helpers.grpcstatus import RETRY_INFO_TRAILER, STATUS_DETAILS_TRAILER, GrpcCode
 from pyotelcol.pdata import AnyData
 
 from .config import Config
@@ -40,53 +39,10 @@ METHODS = {
     Signal.METRICS: "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
     Signal.LOGS: "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
 }
-_RESPONSES: dict[Signal, tuple[Any, str, str]] = {
-    Signal.TRACES: (ExportTraceServiceResponse, "rejected_spans", "dropped_spans"),
-    Signal.METRICS: (ExportMetricsServiceResponse, "rejected_data_points", "dropped_data_points"),
-    Signal.LOGS: (ExportLogsServiceResponse, "rejected_log_records", "dropped_log_records"),
-}
 # Responses that mean "all accepted": nothing, or Go's present-but-empty partial_success.
 _EMPTY_RESPONSES = frozenset({b"", b"\x0a\x00"})
 
-_RETRYABLE = frozenset(
-    {
-        grpc.StatusCode.CANCELLED,
-        grpc.StatusCode.DEADLINE_EXCEEDED,
-        grpc.StatusCode.ABORTED,
-        grpc.StatusCode.OUT_OF_RANGE,
-        grpc.StatusCode.UNAVAILABLE,
-        grpc.StatusCode.DATA_LOSS,
-    }
-)
-# grpc-go's codes.Code.String() spellings, for Go's "rpc error: code = X desc = Y".
-_GO_CODE_NAMES = {
-    grpc.StatusCode.OK: "OK",
-    grpc.StatusCode.CANCELLED: "Canceled",
-    grpc.StatusCode.UNKNOWN: "Unknown",
-    grpc.StatusCode.INVALID_ARGUMENT: "InvalidArgument",
-    grpc.StatusCode.DEADLINE_EXCEEDED: "DeadlineExceeded",
-    grpc.StatusCode.NOT_FOUND: "NotFound",
-    grpc.StatusCode.ALREADY_EXISTS: "AlreadyExists",
-    grpc.StatusCode.PERMISSION_DENIED: "PermissionDenied",
-    grpc.StatusCode.RESOURCE_EXHAUSTED: "ResourceExhausted",
-    grpc.StatusCode.FAILED_PRECONDITION: "FailedPrecondition",
-    grpc.StatusCode.ABORTED: "Aborted",
-    grpc.StatusCode.OUT_OF_RANGE: "OutOfRange",
-    grpc.StatusCode.UNIMPLEMENTED: "Unimplemented",
-    grpc.StatusCode.INTERNAL: "Internal",
-    grpc.StatusCode.UNAVAILABLE: "Unavailable",
-    grpc.StatusCode.DATA_LOSS: "DataLoss",
-    grpc.StatusCode.UNAUTHENTICATED: "Unauthenticated",
-}
-_STATUS_DETAILS_KEY = "grpc-status-details-bin"
 _RETIRE_GRACE_S = 10.0
-_RETRY_INFO_KEY = "google.rpc.retryinfo-bin"
-
-
-def user_agent(settings: Settings) -> str:
-    """Go's ``<description>/<version> (<os>/<arch>)``."""
-    info = settings.build_info
-    return f"{info.description}/{info.version} ({platform.system().lower()}/{platform.machine().lower()})"
 
 
 def retry_info(trailing_metadata: Any) -> error_details_pb2.RetryInfo | None:
@@ -94,7 +50,7 @@ def retry_info(trailing_metadata: Any) -> error_details_pb2.RetryInfo | None:
     if not trailing_metadata:
         return None
     for key, value in trailing_metadata:
-        if key == _STATUS_DETAILS_KEY and isinstance(value, bytes):
+        if key == STATUS_DETAILS_TRAILER and isinstance(value, bytes):
             status = status_pb2.Status()
             try:
                 status.ParseFromString(value)
@@ -106,7 +62,7 @@ def retry_info(trailing_metadata: Any) -> error_details_pb2.RetryInfo | None:
                     detail.Unpack(info)
                     return info
     for key, value in trailing_metadata:
-        if key == _RETRY_INFO_KEY and isinstance(value, bytes):
+        if key == RETRY_INFO_TRAILER and isinstance(value, bytes):
             info = error_details_pb2.RetryInfo()
             try:
                 info.ParseFromString(value)
@@ -119,18 +75,15 @@ def retry_info(trailing_metadata: Any) -> error_details_pb2.RetryInfo | None:
 def error_for_status(code: grpc.StatusCode, details: str, trailing_metadata: Any = None) -> ConsumerError:
     """Go's processError: permanent unless the code is retryable (RESOURCE_EXHAUSTED only with
     RetryInfo); a non-zero RetryInfo delay becomes ``retry_after``."""
-    message = f"rpc error: code = {_GO_CODE_NAMES.get(code, code.name)} desc = {details}"
     grpc_code = int(code.value[0])
     info = retry_info(trailing_metadata)
-    retryable = code in _RETRYABLE or (code is grpc.StatusCode.RESOURCE_EXHAUSTED and info is not None)
-    if not retryable:
-        return PermanentError(message, grpc_code=grpc_code)
     delay = None
     if info is not None:
         seconds = info.retry_delay.seconds + info.retry_delay.nanos / 1e9
         if seconds > 0:
             delay = seconds
-    return ConsumerError(message, retry_after=delay, grpc_code=grpc_code)
+    retryable = grpc_code_retryable(grpc_code, info is not None)
+    return export_error(grpc_code, details, retryable=retryable, retry_after=delay)
 
 
 class GrpcExporter:
@@ -145,7 +98,7 @@ class GrpcExporter:
             raise ValueError(f"otlp_grpc exporter: unsupported signal {signal}")
         self._signal = signal
         self._method = METHODS[signal]
-        self._response_type, self._rejected_field, self._dropped_key = _RESPONSES[signal]
+        self._response = RESPONSES[signal]
         self._channel: grpc.aio.Channel | None = None
         self._call: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] | None = None
         self._connect_lock: asyncio.Lock | None = None
@@ -214,10 +167,7 @@ class GrpcExporter:
             try:
                 cert = await asyncio.to_thread(fetch_server_certificate, host, port, name)
             except (OSError, ValueError) as exc:
-                raise ConsumerError(
-                    f"rpc error: code = Unavailable desc = connection error: {exc}",
-                    grpc_code=int(grpc.StatusCode.UNAVAILABLE.value[0]),
-                ) from None
+                raise export_error(GrpcCode.UNAVAILABLE, f"connection error: {exc}", retryable=True) from None
             self._trusted_cert = cert
             self._open_channel(cert)
 
@@ -294,18 +244,12 @@ class GrpcExporter:
             self._log_partial_success(response)
 
     def _log_partial_success(self, body: bytes) -> None:
-        msg = self._response_type()
+        msg = self._response.message_type()
         try:
             msg.ParseFromString(body)
         except DecodeError:
             return  # Go's client would have failed to unmarshal; the data was accepted
-        partial = msg.partial_success
-        rejected = int(getattr(partial, self._rejected_field))
-        if partial.error_message or rejected:
-            self._logger.warning(
-                "Partial success response",
-                extra={"fields": {"message": partial.error_message, self._dropped_key: rejected}},
-            )
+        self._response.log_partial_success(msg, self._logger)
 
 
 def merge_metadata(base: list[tuple[str, str | bytes]], extra: Mapping[str, str]) -> list[tuple[str, str | bytes]]:

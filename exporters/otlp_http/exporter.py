@@ -2,8 +2,8 @@
 
 Protobuf bodies are ``data.to_wire()`` (the received bytes when nothing changed the data); JSON
 bodies come from ``pyotelcol.pdata.otlpjson.to_json``. Large bodies are encoded and compressed in
-a worker thread. Responses map as Go's otlphttpexporter does (collector-core §6.2): 2xx is
-success (a partial success is logged as a warning; an unparsable 2xx body is a permanent error),
+a worker thread. Responses map as Go's otlphttpexporter does (the rules both OTLP exporters
+share are in ``pyotelcol.helpers.exporterhelper.otlp``): 2xx is success (a partial success is logged as a warning; an unparsable 2xx body is a permanent error),
 429/502/503/504 are retryable (``Retry-After`` in seconds or as an HTTP date becomes
 ``retry_after`` on 429/503), every other status is permanent, network errors are retryable.
 """
@@ -15,7 +15,6 @@ import datetime
 import email.utils
 import json
 import logging
-import platform
 import ssl
 import threading
 import zlib
@@ -28,16 +27,20 @@ import lz4.frame
 import zstandard
 from google.protobuf.message import DecodeError, Message
 from google.rpc import status_pb2
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from pyotelcol.component import ID, Host, Settings, Signal
 from pyotelcol.config.confighttp import is_compressed
 from pyotelcol.config.configtls import ClientTLSReloader
 from pyotelcol.consumer import ConsumerError, PermanentError
 from pyotelcol.extension import ClientAuthenticator, find_authenticator
-from pyotelcol.helpers.receiverhelper import grpc_code_for_http
+from pyotelcol.helpers.exporterhelper.otlp import (
+    RESPONSES,
+    RETRYABLE_HTTP_STATUSES,
+    THROTTLE_HTTP_STATUSES,
+    export_error,
+    user_agent,
+)
+from pyotelcol.helpers.grpcstatus import grpc_code_for_http
 from pyotelcol.pdata import AnyData
 from pyotelcol.pdata.otlpjson import from_json, to_json
 
@@ -51,38 +54,6 @@ MAX_RESPONSE_READ = 64 * 1024
 # Above these sizes encoding / compression leave the event loop for a worker thread.
 _THREAD_COMPRESS_BYTES = 64 * 1024
 _THREAD_JSON_ITEMS = 256
-_RETRYABLE = frozenset({429, 502, 503, 504})
-_THROTTLE = frozenset({429, 503})
-_RESPONSES: dict[Signal, tuple[Any, str, str]] = {
-    Signal.TRACES: (ExportTraceServiceResponse, "rejected_spans", "dropped_spans"),
-    Signal.METRICS: (ExportMetricsServiceResponse, "rejected_data_points", "dropped_data_points"),
-    Signal.LOGS: (ExportLogsServiceResponse, "rejected_log_records", "dropped_log_records"),
-}
-_GO_CODE_NAMES = {
-    0: "OK",
-    1: "Canceled",
-    2: "Unknown",
-    3: "InvalidArgument",
-    4: "DeadlineExceeded",
-    5: "NotFound",
-    6: "AlreadyExists",
-    7: "PermissionDenied",
-    8: "ResourceExhausted",
-    9: "FailedPrecondition",
-    10: "Aborted",
-    11: "OutOfRange",
-    12: "Unimplemented",
-    13: "Internal",
-    14: "Unavailable",
-    15: "DataLoss",
-    16: "Unauthenticated",
-}
-
-
-def user_agent(settings: Settings) -> str:
-    """Go's ``<description>/<version> (<os>/<arch>)``."""
-    info = settings.build_info
-    return f"{info.description}/{info.version} ({platform.system().lower()}/{platform.machine().lower()})"
 
 
 # -- compression ----------------------------------------------------------------------------------
@@ -176,11 +147,8 @@ def error_for_response(url: str, status: int, body: bytes, content_type: str, re
     else:
         text = f"error exporting items, request to {url} responded with HTTP Status Code {status}"
     code = int(grpc_code_for_http(status))
-    message = f"rpc error: code = {_GO_CODE_NAMES.get(code, str(code))} desc = {text}"
-    if status not in _RETRYABLE:
-        return PermanentError(message, grpc_code=code)
-    delay = retry_after_seconds(retry_after) if status in _THROTTLE else None
-    return ConsumerError(message, retry_after=delay, grpc_code=code)
+    delay = retry_after_seconds(retry_after) if status in THROTTLE_HTTP_STATUSES else None
+    return export_error(code, text, retryable=status in RETRYABLE_HTTP_STATUSES, retry_after=delay)
 
 
 # -- the exporter ---------------------------------------------------------------------------------
@@ -194,12 +162,12 @@ class HttpExporter:
         self._cfg = cfg
         self._logger: Logger = settings.telemetry.logger
         signal = settings.signal or Signal.TRACES
-        if signal not in _RESPONSES:
+        if signal not in RESPONSES:
             raise ValueError(f"otlp_http exporter: unsupported signal {signal}")
         self._signal = signal
         self.url = cfg.signal_url(signal)
         self._https = self.url.lower().startswith("https://")
-        self._response_type, self._rejected_field, self._dropped_key = _RESPONSES[signal]
+        self._response = RESPONSES[signal]
         self._json = cfg.encoding == ENCODING_JSON
         self._compress = (
             compressor(cfg.compression, cfg.compression_params.level) if is_compressed(cfg.compression) else None
@@ -326,25 +294,19 @@ class HttpExporter:
             return
         msg: Message
         if content_type == PROTOBUF_CONTENT_TYPE:
-            msg = self._response_type()
+            msg = self._response.message_type()
             try:
                 msg.ParseFromString(body)
             except DecodeError as exc:
                 raise PermanentError(f"error parsing protobuf response: {exc}") from None
         elif content_type == JSON_CONTENT_TYPE:
             try:
-                msg = from_json(body, self._response_type)
+                msg = from_json(body, self._response.message_type)
             except ValueError as exc:
                 raise PermanentError(f"error parsing json response: {exc}") from None
         else:
             return
-        partial = msg.partial_success  # type: ignore[attr-defined]
-        rejected = int(getattr(partial, self._rejected_field))
-        if partial.error_message or rejected:
-            self._logger.warning(
-                "Partial success response",
-                extra={"fields": {"message": partial.error_message, self._dropped_key: rejected}},
-            )
+        self._response.log_partial_success(msg, self._logger)
 
 
 async def _read_limited(resp: aiohttp.ClientResponse) -> bytes:

@@ -18,11 +18,17 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import IntEnum
 
 from google.rpc import error_details_pb2, status_pb2
 
 from ..consumer import PermanentError
+from .grpcstatus import (
+    RETRY_INFO_TRAILER,
+    STATUS_DETAILS_TRAILER,
+    GrpcCode,
+    grpc_code_for_http,
+    http_status_for_code,
+)
 
 __all__ = [
     "RETRY_INFO_TRAILER",
@@ -36,66 +42,7 @@ __all__ = [
     "status_from_error",
 ]
 
-
-STATUS_DETAILS_TRAILER = "grpc-status-details-bin"
-RETRY_INFO_TRAILER = "google.rpc.retryinfo-bin"
 _RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
-
-
-class GrpcCode(IntEnum):
-    OK = 0
-    CANCELLED = 1
-    UNKNOWN = 2
-    INVALID_ARGUMENT = 3
-    DEADLINE_EXCEEDED = 4
-    NOT_FOUND = 5
-    ALREADY_EXISTS = 6
-    PERMISSION_DENIED = 7
-    RESOURCE_EXHAUSTED = 8
-    FAILED_PRECONDITION = 9
-    ABORTED = 10
-    OUT_OF_RANGE = 11
-    UNIMPLEMENTED = 12
-    INTERNAL = 13
-    UNAVAILABLE = 14
-    DATA_LOSS = 15
-    UNAUTHENTICATED = 16
-
-
-_HTTP_BY_CODE: dict[int, int] = {
-    GrpcCode.CANCELLED: 503,
-    GrpcCode.DEADLINE_EXCEEDED: 503,
-    GrpcCode.ABORTED: 503,
-    GrpcCode.OUT_OF_RANGE: 503,
-    GrpcCode.UNAVAILABLE: 503,
-    GrpcCode.DATA_LOSS: 503,
-    GrpcCode.RESOURCE_EXHAUSTED: 429,
-    GrpcCode.INVALID_ARGUMENT: 400,
-    GrpcCode.UNAUTHENTICATED: 401,
-    GrpcCode.PERMISSION_DENIED: 403,
-    GrpcCode.UNIMPLEMENTED: 404,
-}
-
-_CODE_BY_HTTP: dict[int, GrpcCode] = {
-    400: GrpcCode.INVALID_ARGUMENT,
-    401: GrpcCode.UNAUTHENTICATED,
-    403: GrpcCode.PERMISSION_DENIED,
-    404: GrpcCode.UNIMPLEMENTED,
-    429: GrpcCode.RESOURCE_EXHAUSTED,
-    502: GrpcCode.UNAVAILABLE,
-    503: GrpcCode.UNAVAILABLE,
-    504: GrpcCode.UNAVAILABLE,
-}
-
-
-def http_status_for_code(code: int) -> int:
-    """Go's GetHTTPStatusCodeFromStatus: the HTTP status for a gRPC code (default 500)."""
-    return _HTTP_BY_CODE.get(code, 500)
-
-
-def grpc_code_for_http(status: int) -> GrpcCode:
-    """Go's NewStatusFromMsgAndHTTPCode: the gRPC code for an HTTP status (default UNKNOWN)."""
-    return _CODE_BY_HTTP.get(status, GrpcCode.UNKNOWN)
 
 
 def ascii_safe(text: str) -> str:

@@ -1,5 +1,6 @@
-"""exporterhelper: timeout, retry, sending queue (in memory or persistent) and circuit breaker
-for exporters, with Go's settings, log lines and self-metrics (collector-core §6)."""
+"""exporterhelper: timeout, retry, sending queue (in memory or persistent, with batching) and
+circuit breaker for exporters, as a chain of senders (Go's exporterhelper), with Go's settings,
+log lines and self-metrics. ``ExporterHelper`` builds the chain; each sender has its module."""
 
 from .config import (
     BatchConfig,

@@ -7,9 +7,11 @@ through. A successful probe closes the circuit, a failed one re-opens it for ano
 A permanent error counts as a success here: the backend answered, the data was at fault.
 
 Callers hold a :class:`Permit` per send. Queue consumers ``await acquire()`` (they wait while the
-circuit is open or while a probe is in flight); the synchronous path (no queue) uses
-``try_acquire()`` and refuses the data at once when it gets no permit. Before every attempt the
-sender asks ``allows(permit)``; when that fails the data goes back to the queue untouched.
+circuit is open or while a probe is in flight); the synchronous path (no queue) gets its permit
+from :class:`PermitSender` (above retry), which refuses the data at once when there is none.
+:class:`AttemptSender` (between retry and timeout) asks ``allows(permit)`` before every attempt
+and records its outcome; when that fails the data goes back to the queue untouched. It is also
+the retry sender's gate: a failure that opened the circuit ends the retry loop without back-off.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from enum import IntEnum
 from typing import Any
 
 from ...config import format_duration
+from ...consumer import ConsumerError, PermanentError
 from .config import CircuitBreakerConfig
+from .errors import CircuitOpenError
+from .sender import ForwardingSender, Request, Sender
 
 
 class State(IntEnum):
@@ -179,3 +184,66 @@ class CircuitBreaker:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def refused(self) -> CircuitOpenError:
+        """The error for a send the circuit does not let through (``retry_after``: cooldown left)."""
+        return CircuitOpenError(self.remaining() or None)
+
+
+class PermitSender(ForwardingSender):
+    """Holds a permit for the whole send (all attempts) when the caller brought none."""
+
+    def __init__(self, breaker: CircuitBreaker, next_sender: Sender) -> None:
+        self._breaker = breaker
+        self._next = next_sender
+
+    async def send(self, request: Request) -> None:
+        if request.permit is not None:  # a queue consumer's: it releases it
+            await self._next.send(request)
+            return
+        permit = self._breaker.try_acquire()
+        if permit is None:
+            raise self._breaker.refused()
+        request.permit = permit
+        try:
+            await self._next.send(request)
+        finally:
+            request.permit = None
+            self._breaker.release(permit)
+
+
+class AttemptSender(ForwardingSender):
+    """Per attempt: refuse when the permit no longer allows one, record the outcome. A
+    permanent error counts as a success: the backend answered."""
+
+    def __init__(self, breaker: CircuitBreaker, next_sender: Sender) -> None:
+        self._breaker = breaker
+        self._next = next_sender
+
+    async def send(self, request: Request) -> None:
+        breaker, permit = self._breaker, request.permit
+        if permit is None:
+            await self._next.send(request)
+            return
+        if not breaker.allows(permit):
+            raise breaker.refused()
+        try:
+            await self._next.send(request)
+        except PermanentError:
+            breaker.record(permit, True)
+            raise
+        except ConsumerError:
+            breaker.record(permit, False)
+            raise
+        breaker.record(permit, True)
+
+    # -- RetryGate ---------------------------------------------------------------------------
+    def refusal(self, request: Request) -> ConsumerError | None:
+        permit = request.permit
+        if permit is not None and not self._breaker.allows(permit):
+            return self._breaker.refused()  # this failure opened the circuit, or was the probe
+        return None
+
+    @property
+    def wake(self) -> asyncio.Event:
+        return self._breaker.opened

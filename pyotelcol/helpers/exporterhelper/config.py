@@ -1,4 +1,4 @@
-"""exporterhelper settings that exporters embed at the top level of their config (collector-core §6.1).
+"""exporterhelper settings that exporters embed at the top level of their config.
 
 ``timeout``, ``retry_on_failure`` and ``sending_queue`` keep Go's keys, defaults and messages
 (``config/configretry`` and ``exporter/exporterhelper/internal/queuebatch``); ``circuit_breaker``

@@ -63,3 +63,10 @@ def register_gauge(meter: Meter, name: str, description: str, unit: str, source:
     key = next(_ids)
     gauge.sources[key] = source
     return GaugeHandle(gauge, key)
+
+
+def unregister_all(handles: list[GaugeHandle]) -> None:
+    """Unregister every handle and empty the list (at shutdown)."""
+    for handle in handles:
+        handle.unregister()
+    handles.clear()

@@ -31,7 +31,7 @@ from ...consumer import ConsumerError
 from ...extension.storage import Operation, StorageClient
 from ...pdata import BY_SIGNAL, InvalidDataError
 from .errors import QUEUE_FULL, SIZE_TOO_LARGE
-from .queue import Entry, _wake_all, wait_future
+from .queue import Entry, Waitlists, wait_future
 
 FORMAT_VERSION = 1
 META_KEY = "q/meta"
@@ -68,8 +68,7 @@ class PersistentQueue:
         self._count = 0
         self._items = 0
         self._bytes = 0
-        self._getters: deque[asyncio.Future[None]] = deque()
-        self._space: deque[asyncio.Future[None]] = deque()
+        self._waits = Waitlists()
 
     # -- state -------------------------------------------------------------------------------
     def size(self) -> int:
@@ -146,7 +145,7 @@ class PersistentQueue:
             if not self._block or self._stopped:
                 raise ConsumerError(QUEUE_FULL)
             fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._space.append(fut)
+            self._waits.space.append(fut)
             try:
                 await fut
             finally:
@@ -172,18 +171,11 @@ class PersistentQueue:
             self._insert_sorted(seq)
         else:
             self._pending.append(seq)
-        self._wake_getter()
+        self._waits.wake_getter()
 
     def _insert_sorted(self, seq: int) -> None:
         items = sorted([*self._pending, seq])
         self._pending = deque(items)
-
-    def _wake_getter(self) -> None:
-        while self._getters:
-            fut = self._getters.popleft()
-            if not fut.done():
-                fut.set_result(None)
-                return
 
     # -- consumers ---------------------------------------------------------------------------
     def _has_work(self) -> bool:
@@ -202,12 +194,12 @@ class PersistentQueue:
                 if self._stopped:
                     return None  # picked during shutdown: it stays stored (listed in "d") for the next start
                 if self._has_work():
-                    self._wake_getter()
+                    self._waits.wake_getter()
                 if entry is not None:
                     return entry
                 continue
             fut: asyncio.Future[None] = loop.create_future()
-            self._getters.append(fut)
+            self._waits.getters.append(fut)
             try:
                 ok = await wait_future(fut, None if deadline is None else deadline - loop.time())
             finally:
@@ -257,7 +249,7 @@ class PersistentQueue:
 
     def requeue(self, entries: list[Entry]) -> None:
         self._ready.extendleft(reversed(entries))
-        self._wake_getter()
+        self._waits.wake_getter()
 
     async def finish(self, entries: Iterable[Entry], keep: bool = False) -> None:
         """Sends over: delete the requests (``keep``: leave them stored for the next start)."""
@@ -282,14 +274,13 @@ class PersistentQueue:
                 await client.batch(ops)
             except Exception as err:
                 self._logger.error("Error deleting item from queue", extra={"fields": {"error": str(err)}})
-        _wake_all(self._space)
+        self._waits.wake_producers()
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
         """Stop handing out requests and refusing new ones; stored data stays."""
         self._stopped = True
-        _wake_all(self._getters)
-        _wake_all(self._space)
+        self._waits.wake_all()
 
     def take_all(self) -> list[Entry]:
         return []

@@ -32,24 +32,13 @@ class Entry:
         self.waiter: asyncio.Future[None] | None = None
 
 
-def make_entry(data: AnyData, sizer: str) -> Entry:
-    items = data.item_count()
+def make_entry(data: AnyData, sizer: str, items: int | None = None) -> Entry:
+    """An entry sized for ``sizer``; ``items`` is the item count when already known."""
+    if items is None:
+        items = data.item_count()
     nbytes = len(data.to_wire()) if sizer == "bytes" else 0
     size = 1 if sizer == "requests" else items if sizer == "items" else nbytes
     return Entry(data, items, nbytes, size)
-
-
-def merge(entries: list[Entry]) -> AnyData:
-    """One request holding every request of ``entries``: concatenated OTLP messages merge their
-    repeated ``resource_*`` fields, so the wire bytes are simply joined and parsed once."""
-    if len(entries) == 1:
-        return entries[0].data
-    first = entries[0].data
-    cls = type(first)
-    wire = b"".join(e.data.to_wire() for e in entries)
-    msg = cls.message_type()
-    msg.ParseFromString(wire)
-    return cls(msg, wire)  # type: ignore[arg-type]
 
 
 def _wake_all(waiters: deque[asyncio.Future[None]]) -> None:
@@ -57,6 +46,31 @@ def _wake_all(waiters: deque[asyncio.Future[None]]) -> None:
         fut = waiters.popleft()
         if not fut.done():
             fut.set_result(None)
+
+
+class Waitlists:
+    """Who waits on a queue: consumers for a request (``getters``), producers for room (``space``)."""
+
+    __slots__ = ("getters", "space")
+
+    def __init__(self) -> None:
+        self.getters: deque[asyncio.Future[None]] = deque()
+        self.space: deque[asyncio.Future[None]] = deque()
+
+    def wake_getter(self) -> None:
+        """Wake one consumer (the first still waiting)."""
+        while self.getters:
+            fut = self.getters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                return
+
+    def wake_producers(self) -> None:
+        _wake_all(self.space)
+
+    def wake_all(self) -> None:
+        _wake_all(self.getters)
+        _wake_all(self.space)
 
 
 async def wait_future(fut: asyncio.Future[None], timeout: float | None) -> bool:
@@ -83,8 +97,7 @@ class MemoryQueue:
         self._items: deque[Entry] = deque()
         self._used = 0
         self._closed = False
-        self._getters: deque[asyncio.Future[None]] = deque()
-        self._space: deque[asyncio.Future[None]] = deque()
+        self._waits = Waitlists()
 
     def size(self) -> int:
         return self._used
@@ -100,7 +113,7 @@ class MemoryQueue:
             if not self._block or self._closed:
                 raise ConsumerError(QUEUE_FULL)
             fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._space.append(fut)
+            self._waits.space.append(fut)
             try:
                 await fut
             finally:
@@ -108,14 +121,7 @@ class MemoryQueue:
                     fut.cancel()
         self._used += entry.size
         self._items.append(entry)
-        self._wake_getter()
-
-    def _wake_getter(self) -> None:
-        while self._getters:
-            fut = self._getters.popleft()
-            if not fut.done():
-                fut.set_result(None)
-                return
+        self._waits.wake_getter()
 
     async def get(self, timeout: float | None = None) -> Entry | None:
         loop = asyncio.get_running_loop()
@@ -124,7 +130,7 @@ class MemoryQueue:
             if self._closed:
                 return None
             fut: asyncio.Future[None] = loop.create_future()
-            self._getters.append(fut)
+            self._waits.getters.append(fut)
             try:
                 ok = await wait_future(fut, None if deadline is None else deadline - loop.time())
             finally:
@@ -134,26 +140,25 @@ class MemoryQueue:
                 return None
         entry = self._items.popleft()
         if self._items:
-            self._wake_getter()
+            self._waits.wake_getter()
         return entry
 
     def requeue(self, entries: list[Entry]) -> None:
         """Put entries taken by ``get`` back at the front (their size stays counted)."""
         self._items.extendleft(reversed(entries))
-        self._wake_getter()
+        self._waits.wake_getter()
 
     async def finish(self, entries: Iterable[Entry], keep: bool = False) -> None:
         """The sends of ``entries`` are over (sent, dropped or abandoned): free their room."""
         self._used -= sum(e.size for e in entries)
         if self._used < 0:
             self._used = 0
-        _wake_all(self._space)
+        self._waits.wake_producers()
 
     def close(self) -> None:
         """No more offers; consumers drain what is queued, then ``get`` returns None."""
         self._closed = True
-        _wake_all(self._getters)
-        _wake_all(self._space)
+        self._waits.wake_all()
 
     def take_all(self) -> list[Entry]:
         """Remove and return every queued entry (what a drain could not send)."""

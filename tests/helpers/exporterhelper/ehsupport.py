@@ -26,6 +26,7 @@ from pyotelcol.helpers.exporterhelper import (
     QueueConfig,
     RetryConfig,
 )
+from pyotelcol.helpers.exporterhelper.sender import Request
 from pyotelcol.pdata import AnyData, Traces
 from pyotelcol.testing import make_settings, metric_values
 
@@ -81,6 +82,33 @@ class Backend:
 
     def items(self) -> int:
         return sum(d.item_count() for d in self.received)
+
+
+@dataclass
+class Recorder:
+    """A next sender for testing one sender alone: records each request (with the permit it
+    carried) and raises ``failures`` one per call (None = accept); ``gate`` holds calls."""
+
+    failures: list[BaseException | None] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    permits: list[Any] = field(default_factory=list)
+    gate: asyncio.Event | None = None
+
+    async def send(self, request: Request) -> None:
+        self.requests.append(request)
+        self.permits.append(request.permit)
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.failures:
+            err = self.failures.pop(0)
+            if err is not None:
+                raise err
+
+    async def start(self, host: Any) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 def fast_retry(**kw: Any) -> RetryConfig:

@@ -267,7 +267,8 @@ def test_state_on_storage_is_complete_at_every_instant() -> None:
             await first.helper.consume(traces(1, tag=i))
         await wait_for(lambda: stuck.attempts == 3)
         snapshot = dict(storage.items())  # what a crash at this instant leaves behind
-        for task in list(first.helper._tasks):
+        assert first.helper.queue_sender is not None
+        for task in list(first.helper.queue_sender.tasks):
             task.cancel()
 
         crashed = MemStorage()
