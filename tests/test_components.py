@@ -134,7 +134,7 @@ def _instances(builtin: Builtin, factory: Any, cfg: Any) -> list[Any]:
     kind = meta.kind
     if isinstance(factory, ExtensionFactory):
         return [factory.create(make_settings(meta.type, kind), cfg)]
-    out = []
+    out: list[Any] = []
     if isinstance(factory, ConnectorFactory):
         for source, target in meta.connector_stability():
             out.append(factory.create_for(source, target, make_settings(meta.type, kind, source), cfg, Sink()))

@@ -22,6 +22,13 @@ from pyotelcol.consumer import Capabilities, ConsumerError, is_permanent
 from pyotelcol.pdata import Logs, Traces
 from pyotelcol.testing import NopHost, Sink, make_settings, metric_values
 
+
+def limiter_of(processor: object) -> MemoryLimiter:
+    """The shared limiter behind a memory_limiter processor the factory created."""
+    assert isinstance(processor, MemoryLimiterProcessor)
+    return processor.limiter
+
+
 MIB = 1024 * 1024
 
 
@@ -216,7 +223,7 @@ def test_refuses_above_soft_limit_and_accepts_again_below() -> None:
         proc = create_factory().create_for(Signal.TRACES, settings, cfg, sink)
         assert proc.capabilities == Capabilities(mutates_data=False)
         usage = [10 * MIB]
-        proc.limiter.usage_fn = lambda: usage[0]
+        limiter_of(proc).usage_fn = lambda: usage[0]
         host = StatusHost()
         await proc.start(host)
 
@@ -224,7 +231,7 @@ def test_refuses_above_soft_limit_and_accepts_again_below() -> None:
         assert sink.item_count() == 3
 
         usage[0] = 85 * MIB  # above soft (80 MiB), below hard (100 MiB)
-        await wait_until(lambda: proc.limiter.must_refuse)
+        await wait_until(lambda: limiter_of(proc).must_refuse)
         with pytest.raises(ConsumerError) as info:
             await proc.consume(spans(4))
         assert str(info.value) == "data refused due to high memory usage"
@@ -232,7 +239,7 @@ def test_refuses_above_soft_limit_and_accepts_again_below() -> None:
         assert sink.item_count() == 3
 
         usage[0] = 50 * MIB
-        await wait_until(lambda: not proc.limiter.must_refuse)
+        await wait_until(lambda: not limiter_of(proc).must_refuse)
         await proc.consume(spans(2))
         assert sink.item_count() == 5
         await proc.shutdown()
@@ -263,7 +270,7 @@ def test_refuses_when_real_rss_is_above_the_limit() -> None:
             Signal.LOGS, make_settings("memory_limiter", Kind.PROCESSOR, Signal.LOGS), cfg, sink
         )
         await proc.start(NopHost())
-        await wait_until(lambda: proc.limiter.must_refuse)
+        await wait_until(lambda: limiter_of(proc).must_refuse)
         with pytest.raises(ConsumerError, match=r"^data refused due to high memory usage$"):
             await proc.consume(logs(1))
         assert sink.received == []
@@ -358,12 +365,12 @@ def test_pipelines_share_one_limiter_per_config() -> None:
         p1 = factory.create_for(Signal.TRACES, traces_settings, cfg, sinks[0])
         p2 = factory.create_for(Signal.LOGS, logs_settings, cfg, sinks[1])
         assert isinstance(p1, MemoryLimiterProcessor) and isinstance(p2, MemoryLimiterProcessor)
-        assert p1 is not p2 and p1.limiter is p2.limiter
+        assert p1 is not p2 and limiter_of(p1) is limiter_of(p2)
 
         other = factory.create_for(Signal.TRACES, traces_settings, config(check_interval="5ms", limit_mib=100), Sink())
-        assert other.limiter is not p1.limiter  # another ID (config object): independent limiter
+        assert limiter_of(other) is not limiter_of(p1)  # another ID (config object): independent limiter
 
-        limiter = p1.limiter
+        limiter = limiter_of(p1)
         reads: list[int] = []
         usage = [90 * MIB]
 
@@ -401,6 +408,6 @@ def test_pipelines_share_one_limiter_per_config() -> None:
 
         # After shutdown a new graph with the same config object gets a fresh limiter.
         again = factory.create_for(Signal.TRACES, traces_settings, cfg, Sink())
-        assert again.limiter is not limiter
+        assert limiter_of(again) is not limiter
 
     asyncio.run(main())
