@@ -89,11 +89,10 @@ def error_for_status(code: grpc.StatusCode, details: str, trailing_metadata: Any
 class GrpcExporter:
     """Per signal: ``start`` opens the channel, ``push`` exports one request, ``shutdown`` closes."""
 
-    def __init__(self, settings: Settings, cfg: Config) -> None:
+    def __init__(self, settings: Settings, signal: Signal, cfg: Config) -> None:
         self._settings = settings
         self._cfg = cfg
         self._logger: Logger = settings.telemetry.logger
-        signal = settings.signal or Signal.TRACES
         if signal not in METHODS:
             raise ValueError(f"otlp_grpc exporter: unsupported signal {signal}")
         self._signal = signal

@@ -18,9 +18,10 @@ DEPRECATED_ALIAS = METADATA.deprecated_alias
 
 
 def _create(settings: Settings, signal: Signal, cfg: Any) -> ExporterHelper:
-    exporter = GrpcExporter(settings, cfg)
+    exporter = GrpcExporter(settings, signal, cfg)
     return ExporterHelper(
         settings,
+        signal,
         exporter.push,
         timeout=cfg.timeout,
         retry=cfg.retry_on_failure,

@@ -157,11 +157,10 @@ def error_for_response(url: str, status: int, body: bytes, content_type: str, re
 class HttpExporter:
     """Per signal: ``start`` opens the session, ``push`` posts one request, ``shutdown`` closes."""
 
-    def __init__(self, settings: Settings, cfg: Config) -> None:
+    def __init__(self, settings: Settings, signal: Signal, cfg: Config) -> None:
         self._settings = settings
         self._cfg = cfg
         self._logger: Logger = settings.telemetry.logger
-        signal = settings.signal or Signal.TRACES
         if signal not in RESPONSES:
             raise ValueError(f"otlp_http exporter: unsupported signal {signal}")
         self._signal = signal

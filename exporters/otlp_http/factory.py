@@ -18,10 +18,11 @@ DEPRECATED_ALIAS = METADATA.deprecated_alias
 
 
 def _create(settings: Settings, signal: Signal, cfg: Any) -> ExporterHelper:
-    exporter = HttpExporter(settings, cfg)  # raises for a signal without a URL, as Go's create does
+    exporter = HttpExporter(settings, signal, cfg)  # raises for a signal without a URL, as Go's create does
     # No exporterhelper timeout: `timeout` is the HTTP client's (Go disables the sender's).
     return ExporterHelper(
         settings,
+        signal,
         exporter.push,
         timeout=None,
         retry=cfg.retry_on_failure,

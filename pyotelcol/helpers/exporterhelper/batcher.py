@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
-from ...pdata import AnyData
+from ...pdata import AnyData, batching
 from .circuit_breaker import CircuitBreaker, Permit
 from .config import BatchConfig, QueueConfig
 from .persistent_queue import PersistentQueue
@@ -41,18 +41,9 @@ class BatchOwner(Protocol):
 
 
 def merge(entries: list[Entry]) -> AnyData:
-    """One request holding every request of ``entries``, in order. Bytes nobody has parsed yet
-    are parsed first (InvalidDataError), so the joined bytes are known to parse and are not
-    parsed again: an exporter sends them as they are."""
-    if len(entries) == 1:
-        return entries[0].data
-    parts = [e.data for e in entries]
-    for part in parts:
-        if part.unverified_wire:
-            part.check_wire()
-    wire = b"".join(p.to_wire() for p in parts)
-    checked = all(p.wire_checked for p in parts)
-    return type(parts[0]).from_trusted_wire(wire, sum(e.items for e in entries), checked=checked)
+    """One request holding every request of ``entries``, in order (``pdata.batching.merge``:
+    bytes nobody has parsed yet are parsed first, the joined bytes are not parsed again)."""
+    return batching.merge([e.data for e in entries], sum(e.items for e in entries))
 
 
 class Batcher:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from ...component import Host, Settings
+from ...component import Host, Settings, Signal
 from ...config import OptionalSection
 from ...consumer import Capabilities, ConsumerError
 from ...pdata import AnyData
@@ -39,11 +39,12 @@ _RETRY_HINT = " Try enabling retry_on_failure config option to retry on retryabl
 
 class ExporterHelper:
     """A Component and a Consumer wrapping an exporter's ``push`` with timeout, retry, queue and
-    circuit breaker. ``settings.signal`` must be set (one helper per signal)."""
+    circuit breaker, for one signal."""
 
     def __init__(
         self,
         settings: Settings,
+        signal: Signal,
         push: PushFunc,
         *,
         timeout: timedelta | None = None,
@@ -53,9 +54,8 @@ class ExporterHelper:
         start: Callable[[Host], Awaitable[None]] | None = None,
         shutdown: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        if settings.signal is None:
-            raise ValueError("exporterhelper needs settings.signal")
         self._settings = settings
+        self._signal = signal
         self._logger: logging.Logger | logging.LoggerAdapter[Any] = settings.telemetry.logger
         self._timeout = timeout.total_seconds() if timeout is not None and timeout > timedelta(0) else 0.0
         self._failure_hint = _RETRY_HINT if retry is not None and not retry.enabled else ""
@@ -65,7 +65,7 @@ class ExporterHelper:
         self._breaker = CircuitBreaker(cb, self._logger) if cb is not None and cb.enabled else None
         qcfg = queue.get() if queue is not None else None
         self._caps = Capabilities(mutates_data=qcfg is not None and qcfg.batch.get() is not None)
-        obs = ExporterObs(settings, settings.signal)
+        obs = ExporterObs(settings, signal)
 
         # Built from the push upwards, as Go's NewBaseExporter does.
         chain: Sender = TimeoutSender(self._timeout, PushSender(push))
@@ -82,6 +82,7 @@ class ExporterHelper:
         if qcfg is not None:
             self.queue_sender = QueueSender(
                 settings,
+                signal,
                 qcfg,
                 chain,
                 obs=obs,
@@ -133,8 +134,8 @@ class ExporterHelper:
 
     def _register_breaker_gauge(self) -> None:
         breaker = self._breaker
-        assert breaker is not None and self._settings.signal is not None
-        attrs = {"exporter": str(self._settings.id), "data_type": self._settings.signal.value}
+        assert breaker is not None
+        attrs = {"exporter": str(self._settings.id), "data_type": self._signal.value}
         self._gauges.append(
             register_gauge(
                 self._settings.telemetry.meter,

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Awaitable, Coroutine
 from typing import Any
 
-from ...component import ID, Host, Kind, Settings
+from ...component import ID, Host, Kind, Settings, Signal
 from ...consumer import ConsumerError, PermanentError
 from ...extension.storage import find_storage
 from ...pdata import AnyData
@@ -42,6 +42,7 @@ class QueueSender:
     def __init__(
         self,
         settings: Settings,
+        signal: Signal,
         cfg: QueueConfig,
         next_sender: Sender,
         *,
@@ -50,9 +51,8 @@ class QueueSender:
         drain_timeout: float,
         failure_hint: str,
     ) -> None:
-        assert settings.signal is not None
         self._settings = settings
-        self._signal = settings.signal
+        self._signal = signal
         self._cfg = cfg
         self._next = next_sender
         self._obs = obs

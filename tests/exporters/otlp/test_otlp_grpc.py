@@ -37,7 +37,7 @@ def errors_of(raw: dict[str, Any]) -> list[str]:
 
 @asynccontextmanager
 async def running(raw: dict[str, Any], signal: Signal = Signal.TRACES, host: Any = None) -> AsyncIterator[GrpcExporter]:
-    exp = GrpcExporter(make_settings("otlp_grpc", Kind.EXPORTER, signal), build(raw))
+    exp = GrpcExporter(make_settings("otlp_grpc", Kind.EXPORTER, signal), signal, build(raw))
     await exp.start(host or NopHost())
     try:
         yield exp
@@ -299,7 +299,9 @@ def test_partial_success_is_logged_as_warning(h: ModuleType, port: Any, caplog: 
 
 
 def test_push_before_start_fails(h: ModuleType) -> None:
-    exp = GrpcExporter(make_settings("otlp_grpc", Kind.EXPORTER, Signal.TRACES), build({"endpoint": "h:1"}))
+    exp = GrpcExporter(
+        make_settings("otlp_grpc", Kind.EXPORTER, Signal.TRACES), Signal.TRACES, build({"endpoint": "h:1"})
+    )
 
     async def main() -> None:
         with pytest.raises(ConsumerError, match="otlp exporter not started"):

@@ -44,7 +44,7 @@ def errors_of(raw: dict[str, Any]) -> list[str]:
 
 @asynccontextmanager
 async def running(raw: dict[str, Any], signal: Signal = Signal.TRACES, host: Any = None) -> AsyncIterator[HttpExporter]:
-    exp = HttpExporter(make_settings("otlp_http", Kind.EXPORTER, signal), build(raw))
+    exp = HttpExporter(make_settings("otlp_http", Kind.EXPORTER, signal), signal, build(raw))
     await exp.start(host or NopHost())
     try:
         yield exp
@@ -104,7 +104,7 @@ def test_signal_urls() -> None:
     assert cfg.signal_url(Signal.METRICS) == "http://h:1/v1/metrics"
     only_logs = build({"logs_endpoint": "http://h:1/logs"})
     with pytest.raises(ValueError, match="either endpoint or traces_endpoint must be specified"):
-        HttpExporter(make_settings("otlp_http", Kind.EXPORTER, Signal.TRACES), only_logs)
+        HttpExporter(make_settings("otlp_http", Kind.EXPORTER, Signal.TRACES), Signal.TRACES, only_logs)
     for values in ("gzip", "zstd", "zlib", "deflate", "snappy", "x-snappy-framed", "lz4", "none", ""):
         assert errors_of({"endpoint": "http://h:1", "compression": values}) == [], values
 

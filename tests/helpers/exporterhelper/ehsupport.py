@@ -168,7 +168,7 @@ def make(
     settings = make_settings(component or f"otlp/eh{_count}", Kind.EXPORTER, signal, reader=reader)
     kw.setdefault("retry", fast_retry())
     kw.setdefault("queue", no_queue())
-    helper = ExporterHelper(settings, backend.push, **kw)
+    helper = ExporterHelper(settings, signal, backend.push, **kw)
     return Harness(helper, backend, reader)
 
 

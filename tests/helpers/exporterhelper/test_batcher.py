@@ -46,6 +46,7 @@ def test_batches_reach_min_size_and_never_pass_max_size() -> None:
         cfg = QueueConfig(num_consumers=1, batch=OptionalSection.some(batch))
         sender = QueueSender(
             settings,
+            Signal.TRACES,
             cfg,
             nxt,
             obs=ExporterObs(settings, Signal.TRACES),

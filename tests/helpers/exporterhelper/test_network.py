@@ -71,6 +71,7 @@ def test_outage_then_recovery_delivers_everything_once() -> None:
         reader = InMemoryMetricReader()
         helper = ExporterHelper(
             make_settings("otlp_http/net", Kind.EXPORTER, Signal.TRACES, reader=reader),
+            Signal.TRACES,
             pusher.push,
             queue=queue(num_consumers=2),
             retry=fast_retry(max_interval=timedelta(milliseconds=20)),

@@ -255,7 +255,7 @@ def test_gauges_of_several_exporters_on_one_meter() -> None:
         for cid, signal, size in (("otlp/a", Signal.TRACES, 7), ("otlp/b", Signal.LOGS, 9)):
             settings = Settings(ID.parse(cid), Kind.EXPORTER, TelemetrySettings(logger, meter), signal=signal)
             backend = Backend()
-            helper = ExporterHelper(settings, backend.push, retry=RetryConfig(), queue=queue(queue_size=size))
+            helper = ExporterHelper(settings, signal, backend.push, retry=RetryConfig(), queue=queue(queue_size=size))
             await helper.start(NopHost())
             helpers.append(helper)
         capacity = {

@@ -24,6 +24,7 @@ def make(nxt: Recorder, drain: float = 5.0, **kw: Any) -> tuple[QueueSender, InM
     settings = make_settings("otlp/qs", Kind.EXPORTER, Signal.TRACES, reader=reader)
     sender = QueueSender(
         settings,
+        Signal.TRACES,
         QueueConfig(**kw),
         nxt,
         obs=ExporterObs(settings, Signal.TRACES),
