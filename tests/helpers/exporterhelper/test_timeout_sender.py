@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from helpers.exporterhelper.ehsupport import Recorder, retryable, traces
 
+from pyotelcol.component import Host
 from pyotelcol.consumer import ConsumerError, PermanentError
 from pyotelcol.helpers.exporterhelper.sender import Request
 from pyotelcol.helpers.exporterhelper.timeout import TimeoutSender
@@ -18,6 +19,12 @@ class Raises:
 
     async def send(self, request: Request) -> None:
         raise self.err
+
+    async def start(self, host: Host) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
 
 
 def test_an_attempt_past_the_deadline_fails_with_context_deadline_exceeded() -> None:
