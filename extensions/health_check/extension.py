@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from pyotelcol.component import Host, Settings
-from pyotelcol.helpers.httpserver import response_middleware, server_summary, start_server
+from pyotelcol.config.confighttp import HttpServer, ServerRequest, server_summary, start_http_server
 from pyotelcol.telemetry.gofmt import GO_ZERO_TIME, go_duration, rfc3339_nano
 
 from .config import Config
@@ -39,7 +39,7 @@ class HealthCheckExtension:
         self._ready = False
         self._up_since_ns = 0
         self._up_since_mono = 0
-        self._runner: web.AppRunner | None = None
+        self._server: HttpServer | None = None
 
     # -- PipelineWatcher -----------------------------------------------------------------------
     def ready(self) -> None:
@@ -62,21 +62,19 @@ class HealthCheckExtension:
             "check_collector_pipeline": asdict(cfg.check_collector_pipeline),
         }
         self._logger.info("Starting health_check extension", extra={"fields": {"config": shown}})
-        middleware = response_middleware(cfg)
-        app = web.Application(middlewares=[middleware] if middleware else [])
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
         try:
-            self._runner = await start_server(app, cfg, "health_check", self._logger)
+            self._server = await start_http_server(cfg, host, self._dispatch, logger=self._logger)
         except OSError as exc:
             raise OSError(exc.errno, f"failed to bind to address {cfg.endpoint}: {exc.strerror or exc}") from exc
 
     async def shutdown(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        server, self._server = self._server, None
+        if server is not None:
+            await server.stop()
 
     # -- HTTP ----------------------------------------------------------------------------------
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+    async def _dispatch(self, served: ServerRequest) -> web.StreamResponse:
+        request = served.request
         pattern = self._config.path
         path = request.path
         if pattern.endswith("/"):

@@ -18,14 +18,14 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from html import escape
 from typing import Any
 
 from aiohttp import web
 
 from pyotelcol.component import Host, ServiceInfo, Settings
-from pyotelcol.helpers.httpserver import response_middleware, server_summary, start_server
+from pyotelcol.config.confighttp import HttpServer, ServerRequest, server_summary, start_http_server
 from pyotelcol.telemetry.gofmt import go_duration, rfc3339_nano
 
 from .config import Config
@@ -61,7 +61,8 @@ class ZPagesExtension:
         self._config = config
         self._logger = settings.telemetry.logger
         self._host: Host | None = None
-        self._runner: web.AppRunner | None = None
+        self._server: HttpServer | None = None
+        self._pages: dict[str, Callable[[], Awaitable[web.Response]]] = {}
 
     async def start(self, host: Host) -> None:
         self._host = host
@@ -69,23 +70,34 @@ class ZPagesExtension:
             self._logger.info("Register Host's zPages")
         else:
             self._logger.info("Host's zPages not available")
-        middleware = response_middleware(self._config)
-        app = web.Application(middlewares=[middleware] if middleware else [])
-        app.router.add_route("*", "/debug/servicez", self._servicez)
-        app.router.add_route("*", "/debug/pipelinez", self._pipelinez)
-        app.router.add_route("*", "/debug/extensionz", self._extensionz)
-        app.router.add_route("*", "/debug/featurez", self._featurez)
-        app.router.add_route("*", "/debug/tracez", self._tracez)
+        self._pages = {
+            "/debug/servicez": self._servicez,
+            "/debug/pipelinez": self._pipelinez,
+            "/debug/extensionz": self._extensionz,
+            "/debug/featurez": self._featurez,
+            "/debug/tracez": self._tracez,
+        }
         if self._config.expvar.enabled:
-            app.router.add_route("*", "/debug/expvarz", self._expvarz)
+            self._pages["/debug/expvarz"] = self._expvarz
         shown = {**server_summary(self._config), "expvar": {"enabled": self._config.expvar.enabled}}
         self._logger.info("Starting zPages extension", extra={"fields": {"config": shown}})
-        self._runner = await start_server(app, self._config, "zpages", self._logger)
+        self._server = await start_http_server(self._config, host, self._dispatch, logger=self._logger)
 
     async def shutdown(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            await runner.cleanup()
+        server, self._server = self._server, None
+        if server is not None:
+            await server.stop()
+
+    async def _dispatch(self, served: ServerRequest) -> web.Response:
+        """Go's ServeMux: exact paths; anything else is ``404 page not found``."""
+        page = self._pages.get(served.request.path)
+        if page is None:
+            return web.Response(
+                status=404,
+                body=b"404 page not found\n",
+                headers={"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"},
+            )
+        return await page()
 
     # -- pages ---------------------------------------------------------------------------------
     def _info(self) -> ServiceInfo | None:
@@ -96,7 +108,7 @@ class ZPagesExtension:
     def _unavailable(title: str) -> web.Response:
         return _page(title, "<p>Service information is not available from this host.</p>")
 
-    async def _servicez(self, request: web.Request) -> web.Response:
+    async def _servicez(self) -> web.Response:
         info = self._info()
         if info is None:
             return self._unavailable("Service")
@@ -135,7 +147,7 @@ class ZPagesExtension:
         )
         return _page("Service " + build.command, body)
 
-    async def _pipelinez(self, request: web.Request) -> web.Response:
+    async def _pipelinez(self) -> web.Response:
         info = self._info()
         if info is None:
             return self._unavailable("Pipelines")
@@ -153,24 +165,24 @@ class ZPagesExtension:
             )
         return _page("Pipelines", _table(["FullName", "InputType", "Receivers", "Processors", "Exporters"], rows))
 
-    async def _extensionz(self, request: web.Request) -> web.Response:
+    async def _extensionz(self) -> web.Response:
         info = self._info()
         if info is None:
             return self._unavailable("Extensions")
         rows = [(str(ext),) for ext in info.extensions]
         return _page("Extensions", _table(["FullName"], rows))
 
-    async def _featurez(self, request: web.Request) -> web.Response:
+    async def _featurez(self) -> web.Response:
         info = self._info()
         if info is None:
             return self._unavailable("Feature Gates")
         rows = [(gate, "true" if enabled else "false") for gate, enabled in sorted(info.feature_gates.items())]
         return _page("Feature Gates", _table(["ID", "Enabled"], rows))
 
-    async def _tracez(self, request: web.Request) -> web.Response:
+    async def _tracez(self) -> web.Response:
         return _page("TraceZ", "<p>TraceZ is not available: pyotelcol does not record its own spans yet.</p>")
 
-    async def _expvarz(self, request: web.Request) -> web.Response:
+    async def _expvarz(self) -> web.Response:
         payload: dict[str, Any] = {
             "cmdline": sys.argv,
             "python": {"version": platform.python_version(), "implementation": platform.python_implementation()},

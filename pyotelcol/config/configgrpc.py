@@ -5,15 +5,41 @@ on by default with both sub-sections present, as in Go. A zero duration means gR
 as in Go, but where grpc-go's default never closes a silent connection (no idle or age limit, a
 first keepalive ping only after 2 h) the server parameters default to bounds of minutes instead
 (the ``DEFAULT_MAX_CONNECTION_*`` and ``DEFAULT_KEEPALIVE_*`` constants).
+
+``start_grpc_server(cfg, host, methods, logger=...)`` is Go's ``ServerConfig.ToServer`` for every
+gRPC server component: grpcio options from the config, TLS with certificate reload, Go's bind
+error texts, SO_REUSEPORT only in ``--workers`` mode. Each ``UnaryMethod`` gets raw bytes,
+read with grpc-go's unary rules (no message or two: INTERNAL), decoded by the method's
+``decode`` (ValueError: INVALID_ARGUMENT), then authenticated by the extension named in
+``auth.authenticator`` (UNAUTHENTICATED with its message; grpc-go also decodes before its auth
+interceptor runs), and handled with the client ``Info`` set (``include_metadata``, auth data).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
+import grpc
+import grpc.aio
+
+from .. import client
+from ..component import Host
+from ..extension import AuthError, ServerAuthenticator
+from ..helpers.listen import (
+    ListenError,
+    Logger,
+    check_transport,
+    format_addr,
+    grpc_server_options,
+    probe_bind_error,
+    resolve_endpoint,
+)
+from ..helpers.receiverhelper import ascii_safe, metadata_from_pairs
+from ..helpers.tlsreload import GrpcTLS
 from .confighttp import (
     COMPRESSION_TYPES,
     AuthConfig,
@@ -21,6 +47,8 @@ from .confighttp import (
     MiddlewareConfig,
     TLSClientConfig,
     TLSServerConfig,
+    check_middlewares,
+    find_server_authenticator,
     split_host_port,
     validate_transport,
 )
@@ -35,7 +63,11 @@ __all__ = [
     "DEFAULT_MAX_CONNECTION_AGE_GRACE",
     "DEFAULT_MAX_CONNECTION_IDLE",
     "DEFAULT_MAX_RECV_MSG_SIZE_MIB",
+    "MULTIPLE_REQUESTS",
+    "NO_REQUEST",
     "ClientConfig",
+    "Context",
+    "GrpcServer",
     "KeepaliveClientConfig",
     "KeepaliveEnforcementPolicy",
     "KeepaliveServerConfig",
@@ -43,6 +75,8 @@ __all__ = [
     "ServerConfig",
     "TLSClientConfig",
     "TLSServerConfig",
+    "UnaryMethod",
+    "start_grpc_server",
 ]
 
 DEFAULT_MAX_RECV_MSG_SIZE_MIB = 4  # grpc-go's (and grpcio's) default
@@ -255,8 +289,6 @@ class ClientConfig:
     # -- what grpcio gets -----------------------------------------------------------------------
     def grpc_compression(self) -> Any:
         """The grpc.Compression for calls; Go's start-time error for types gRPC cannot send."""
-        import grpc
-
         if self.compression in ("", "none"):
             return grpc.Compression.NoCompression
         if self.compression not in _GRPCIO_COMPRESSORS:
@@ -295,3 +327,181 @@ class ClientConfig:
             name = key.lower()
             out.append((name, value.encode() if name.endswith("-bin") else value))
         return out
+
+
+# -- server builder (Go's ServerConfig.ToServer) ------------------------------------------------
+
+NO_REQUEST = "cardinality violation: received no request message from non-client-streaming RPC"
+MULTIPLE_REQUESTS = "cardinality violation: received multiple request messages for non-client-streaming RPC"
+_SHUTDOWN_GRACE_S = 10.0
+
+Request = TypeVar("Request")
+Context = grpc.aio.ServicerContext[bytes, bytes]
+_STATUS_BY_CODE = {code.value[0]: code for code in grpc.StatusCode}
+
+
+@dataclass(frozen=True)
+class UnaryMethod(Generic[Request]):
+    """One unary method of a service, on raw bytes: ``decode`` parses the request (a ValueError
+    is INVALID_ARGUMENT), ``handle`` answers it with the response's bytes or aborts the call."""
+
+    service: str
+    method: str
+    decode: Callable[[bytes], Request]
+    handle: Callable[[Request, Context], Awaitable[bytes]]
+
+
+def _metadata(context: Context) -> dict[str, list[str]]:
+    pairs = []
+    for key, value in context.invocation_metadata() or ():
+        pairs.append((key, value.decode("latin-1") if isinstance(value, bytes) else value))
+    return metadata_from_pairs(pairs)
+
+
+async def _read_one(context: Context) -> bytes:
+    """The one request message, read with grpc-go's rules for a non-client-streaming RPC.
+
+    grpcio's asyncio server runs a unary handler only after it has read one message; when the
+    client half-closes the stream first (END_STREAM with no message, or a message cut short),
+    grpcio sends no status and the stream stays open. grpc-go answers INTERNAL, so methods are
+    registered on grpcio's stream-unary path, which reports the end of the stream, and no
+    message or more than one is INTERNAL with grpc-go's text (a truncated message reads as none).
+    """
+    request = await context.read()
+    if not isinstance(request, bytes):  # grpc.aio.EOF
+        await context.abort(grpc.StatusCode.INTERNAL, NO_REQUEST)
+        raise AssertionError("unreachable: abort raises")
+    # grpc-go reads on to the end of the stream before it runs a unary handler; clients send
+    # END_STREAM with the message, so this read returns at once.
+    if isinstance(await context.read(), bytes):
+        await context.abort(grpc.StatusCode.INTERNAL, MULTIPLE_REQUESTS)
+    return request
+
+
+class GrpcServer:
+    """A running gRPC server built from a ``ServerConfig``; ``endpoint`` is the address it listens
+    on as Go prints it (resolved host, bound port), ``port`` the bound port (0 for unix)."""
+
+    def __init__(self, cfg: ServerConfig, logger: Logger, auth: ServerAuthenticator | None) -> None:
+        self._cfg = cfg
+        self._logger = logger
+        self._auth = auth
+        self._server: grpc.aio.Server | None = None
+        self._tls: GrpcTLS | None = None
+        self.port = 0
+        self.endpoint = cfg.endpoint
+
+    async def _authenticate(self, metadata: dict[str, list[str]], context: Context) -> Any:
+        """Go's auth interceptor: any failure ends the call UNAUTHENTICATED with the error text,
+        unless the error carries its own gRPC code (``grpc_code``, e.g. 7 PERMISSION_DENIED)."""
+        assert self._auth is not None
+        try:
+            return await self._auth.authenticate(metadata)
+        except Exception as exc:
+            if not isinstance(exc, AuthError):
+                self._logger.error("authenticator failed unexpectedly", exc_info=exc)
+            code = getattr(exc, "grpc_code", None)
+            status = grpc.StatusCode.UNAUTHENTICATED
+            if isinstance(code, int) and not isinstance(code, bool) and 0 < code <= 16:
+                status = _STATUS_BY_CODE[code]
+            await context.abort(status, ascii_safe(str(exc)))
+
+    def _method_handler(self, method: UnaryMethod[Any]) -> grpc.RpcMethodHandler[bytes, bytes]:
+        include_metadata = self._cfg.include_metadata
+
+        async def serve(_requests: AsyncIterator[bytes], context: Context) -> bytes:
+            raw = await _read_one(context)
+            try:
+                request = method.decode(raw)
+            except ValueError as exc:
+                # Go answers undecodable bytes INTERNAL; they are the client's to fix, so here they
+                # get INVALID_ARGUMENT (as HTTP's 400), with Go's text. INTERNAL is for our bugs.
+                await context.abort(
+                    grpc.StatusCode.INVALID_ARGUMENT, "grpc: error unmarshalling request: " + ascii_safe(str(exc))
+                )
+                raise  # unreachable: abort raises
+            # grpc-go decodes the request before the auth interceptor runs: same order here.
+            auth_data = None
+            metadata: dict[str, list[str]] | None = None
+            if self._auth is not None:
+                metadata = _metadata(context)
+                auth_data = await self._authenticate(metadata, context)
+            if not include_metadata and not auth_data:
+                return await method.handle(request, context)
+            if include_metadata and metadata is None:
+                metadata = _metadata(context)
+            info = client.Info(auth=auth_data or None, metadata=client.Metadata(metadata if include_metadata else None))
+            with client.with_info(info):
+                return await method.handle(request, context)
+
+        return grpc.stream_unary_rpc_method_handler(serve)
+
+    async def _listen(self, methods: Iterable[UnaryMethod[Any]]) -> None:
+        cfg = self._cfg
+        check_transport(cfg.transport)
+        tls = cfg.tls.get()
+        tls_state = GrpcTLS(tls, self._logger) if tls is not None else None
+        host: str | None = None
+        port = 0
+        if cfg.transport == "unix":
+            target = "unix:" + cfg.endpoint
+            shown = cfg.endpoint
+        else:
+            host, port = await resolve_endpoint(cfg.endpoint, cfg.transport)
+            shown = target = format_addr(host if host is not None else "::", port)
+        server = grpc.aio.server(options=grpc_server_options(self._cfg.grpc_options()))
+        by_service: dict[str, dict[str, grpc.RpcMethodHandler[bytes, bytes]]] = {}
+        for method in methods:
+            by_service.setdefault(method.service, {})[method.method] = self._method_handler(method)
+        for service, handlers in by_service.items():
+            server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, handlers),))
+        try:
+            if tls_state is None:
+                bound = server.add_insecure_port(target)
+            else:
+                bound = server.add_secure_port(target, tls_state.credentials)
+            if bound == 0:
+                raise RuntimeError("no port bound")
+        except RuntimeError:
+            await server.stop(None)
+            probe = probe_bind_error(host, port, cfg.transport) if cfg.transport != "unix" else None
+            if probe is not None:
+                raise probe from None
+            raise ListenError(f"listen {cfg.transport} {shown}: bind failed") from None
+        await server.start()
+        self._server = server
+        self.port = bound
+        if tls_state is not None:
+            self._tls = tls_state
+            tls_state.start()
+        if cfg.transport != "unix":
+            shown = format_addr(host if host is not None else "::", bound)
+        self.endpoint = shown
+
+    async def stop(self) -> None:
+        """Stop (calls in flight get a grace period) and end the TLS reload; safe to repeat."""
+        tls_state, self._tls = self._tls, None
+        if tls_state is not None:
+            await tls_state.stop()
+        server, self._server = self._server, None
+        if server is not None:
+            await server.stop(_SHUTDOWN_GRACE_S)
+
+
+async def start_grpc_server(
+    cfg: ServerConfig, host: Host, methods: Iterable[UnaryMethod[Any]], *, logger: Logger
+) -> GrpcServer:
+    """Listen per ``cfg`` and serve ``methods`` (Go: ``ServerConfig.ToServer`` + ``Serve``).
+
+    From the config alone: the channel options (message size, keepalive, streams, buffers),
+    TLS with certificate reload, the auth extension named in ``auth.authenticator``
+    (UNAUTHENTICATED with its message, after the request is decoded, as in grpc-go), client
+    ``Info`` while a method runs (``include_metadata``, the authenticator's data), Go's bind
+    error texts (ListenError) and SO_REUSEPORT only in ``--workers`` mode. Methods of services
+    not given answer UNIMPLEMENTED.
+    """
+    check_middlewares(cfg.middlewares)
+    auth = find_server_authenticator(host, cfg.auth.get())
+    server = GrpcServer(cfg, logger, auth)
+    await server._listen(methods)
+    return server

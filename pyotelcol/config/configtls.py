@@ -6,8 +6,8 @@ this module builds an ``ssl.SSLContext`` (aiohttp, client and server) or grpcio 
 - Versions are strings ``"1.0"`` .. ``"1.3"``; the minimum defaults to TLS 1.2.
 - ``*_pem`` values are opaque (printed ``[REDACTED]``).
 - ``reload_interval`` > 0 re-reads certificate and key (and CA) files: clients ask
-  ``ClientTLSReloader.context()`` per request; servers rebuild their context when due (the otlp
-  receiver does this in ``_tlsreload``).
+  ``ClientTLSReloader.context()`` per request; servers rebuild their context when due
+  (``pyotelcol.helpers.tlsreload``, used by the HTTP and gRPC server builders).
 - ``cipher_suites`` take Go's (IANA) names and apply to TLS <= 1.2, as in Go.
   ``curve_preferences`` are checked against Go's names; with exactly one entry it is applied,
   otherwise OpenSSL's default group list is used.

@@ -61,6 +61,31 @@ def os_error_text(exc: OSError) -> str:
     return text[:1].lower() + text[1:]
 
 
+def split_host_port(endpoint: str) -> tuple[str, int]:
+    """Go's net.SplitHostPort plus a numeric port: ``"h:4317"``, ``"[::1]:4317"``, ``":4317"``."""
+    if endpoint.startswith("["):
+        end = endpoint.find("]")
+        if end < 0:
+            raise ValueError(f"address {endpoint}: missing ']' in address")
+        host, rest = endpoint[1:end], endpoint[end + 1 :]
+        if not rest.startswith(":"):
+            raise ValueError(f"address {endpoint}: missing port in address")
+        port_text = rest[1:]
+    else:
+        host, sep, port_text = endpoint.rpartition(":")
+        if not sep:
+            raise ValueError(f"address {endpoint}: missing port in address")
+        if ":" in host:
+            raise ValueError(f"address {endpoint}: too many colons in address")
+    if not port_text.isdigit() or int(port_text) > 65535:
+        raise ValueError(
+            f'address {endpoint}: invalid port "{port_text}"'
+            if port_text
+            else f"address {endpoint}: missing port in address"
+        )
+    return host, int(port_text)
+
+
 async def resolve_listen_address(host: str, port: int, transport: str) -> tuple[str | None, int]:
     """Pick the one address Go's net.Listen would bind: ``None`` (all interfaces) for an empty
     host, the literal for an IP, else the first IPv4 (then IPv6) address the name resolves to."""
@@ -79,6 +104,16 @@ async def resolve_listen_address(host: str, port: int, transport: str) -> tuple[
         raise ListenError(f"listen {transport}: lookup {host}: {os_error_text(exc)}") from None
     infos.sort(key=lambda info: 0 if info[0] == socket.AF_INET else 1)
     return str(infos[0][4][0]), port
+
+
+async def resolve_endpoint(endpoint: str, transport: str) -> tuple[str | None, int]:
+    """``host:port`` to the address to bind (see ``resolve_listen_address``); ListenError with
+    Go's ``listen tcp: address ...`` text when the endpoint does not parse."""
+    try:
+        host, port = split_host_port(endpoint)
+    except ValueError as exc:
+        raise ListenError(f"listen {transport}: {exc}") from None
+    return await resolve_listen_address(host, port, transport)
 
 
 def bind_error(transport: str, shown: str, exc: OSError) -> ListenError:
@@ -112,6 +147,8 @@ __all__ = [
     "grpc_server_options",
     "os_error_text",
     "probe_bind_error",
+    "resolve_endpoint",
     "resolve_listen_address",
     "reuse_port_allowed",
+    "split_host_port",
 ]

@@ -23,13 +23,14 @@ import ssl
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, cast
-
-import grpc
+from typing import TYPE_CHECKING, Any, cast
 
 from pyotelcol.config.configtls import TLSServerConfig
 
 from .listen import Logger
+
+if TYPE_CHECKING:
+    import grpc
 
 CA_POLL_S = 1.0
 
@@ -129,6 +130,8 @@ class GrpcTLS:
     """Server credentials for grpc.aio; dynamic (fetcher-based) when a reload is configured."""
 
     def __init__(self, tls: TLSServerConfig, logger: Logger) -> None:
+        import grpc  # only gRPC servers need it
+
         self._tls = tls
         key, cert, client_ca = tls.grpc_material()
         self._pending: grpc.ServerCertificateConfiguration | None = None
@@ -146,6 +149,8 @@ class GrpcTLS:
             )
 
     def _load(self) -> grpc.ServerCertificateConfiguration:
+        import grpc
+
         self._tls.ssl_context()  # the new files must load (cert matches key) before gRPC gets them
         key, cert, client_ca = self._tls.grpc_material()
         return grpc.ssl_server_certificate_configuration([(key, cert)], root_certificates=client_ca)

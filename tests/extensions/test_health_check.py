@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from support import free_port
 
 from pyotelcol.component import Component, Kind, PipelineWatcher
 from pyotelcol.config import DecodeError, decode, validate
@@ -204,11 +205,46 @@ def test_shutdown_without_start_and_bind_conflict() -> None:
     asyncio.run(main())
 
 
-def test_auth_is_refused_at_start() -> None:
+def test_auth_extension_guards_the_endpoint() -> None:
+    """Go's health_check serves through confighttp, so ``auth`` applies: 401 with the
+    authenticator's message until the bearer token is sent."""
+    from pyotelcol.extensions.bearertokenauth import create_factory as bearer_factory
+
+    from pyotelcol.component import ID
+
     async def main() -> None:
-        cfg = _config({"endpoint": "127.0.0.1:21106", "auth": {"authenticator": "basicauth"}})
+        bearer_default = bearer_factory().create_default_config()
+        bearer_cfg = decode(type(bearer_default), {"token": "hc-token"}, bearer_default)
+        bearer = bearer_factory().create(make_settings("bearertokenauth", Kind.EXTENSION), bearer_cfg)
+        host = NopHost({ID.parse("bearertokenauth"): bearer})
+        port = free_port()
+        cfg = _config({"endpoint": f"127.0.0.1:{port}", "auth": {"authenticator": "bearertokenauth"}})
         ext = create_factory().create(make_settings("health_check", Kind.EXTENSION), cfg)
-        with pytest.raises(ValueError, match="auth is not supported"):
+        assert isinstance(ext, PipelineWatcher)
+        await bearer.start(host)
+        await ext.start(host)
+        try:
+            ext.ready()
+            async with aiohttp.ClientSession() as session:
+                async with session.get(f"http://127.0.0.1:{port}/") as resp:
+                    assert resp.status == 401
+                    assert "missing or empty authorization header" in await resp.text()
+                headers = {"Authorization": "Bearer hc-token"}
+                async with session.get(f"http://127.0.0.1:{port}/", headers=headers) as resp:
+                    assert resp.status == 200
+                    assert (await resp.json())["status"] == "Server available"
+        finally:
+            await ext.shutdown()
+            await bearer.shutdown()
+
+    asyncio.run(main())
+
+
+def test_unknown_authenticator_fails_start() -> None:
+    async def main() -> None:
+        cfg = _config({"endpoint": f"127.0.0.1:{free_port()}", "auth": {"authenticator": "basicauth"}})
+        ext = create_factory().create(make_settings("health_check", Kind.EXTENSION), cfg)
+        with pytest.raises(ValueError, match='failed to resolve authenticator "basicauth": authenticator not found'):
             await ext.start(NopHost())
         await ext.shutdown()
 

@@ -506,7 +506,7 @@ def test_tls_reload_keeps_serving_when_new_files_are_bad(tmp_path: Path, caplog:
 
 def test_mtls_client_ca_reload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A rotated client CA is picked up: clients of the new CA get in, clients of the old one not."""
-    monkeypatch.setattr("pyotelcol.receivers.otlp._tlsreload.CA_POLL_S", 0.05)  # poll faster than the default 1 s
+    monkeypatch.setattr("pyotelcol.helpers.tlsreload.CA_POLL_S", 0.05)  # poll faster than the default 1 s
     ca_dir, old_dir, new_dir = tmp_path / "ca", tmp_path / "old", tmp_path / "new"
     for d in (ca_dir, old_dir, new_dir):
         d.mkdir()
