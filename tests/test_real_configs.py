@@ -18,6 +18,8 @@ REMOVED_LOGGING = "error decoding 'exporters': the logging exporter has been dep
 UNKNOWN = re.compile(
     r"^error decoding '(\w+)': unknown type: \"([^\"]+)\" for id: \"[^\"]*\" \(valid values: \[.*\]\)$"
 )
+# Go refuses a profiles pipeline without its alpha gate too; pyotelcol has no profiles exporters yet.
+PROFILES_GATE = 'pipeline "profiles": profiling signal support is at alpha level'
 # The demo runs these as overlays on top of its base config (INDEX.md, "Overlays").
 OVERLAYS = {
     "otel-demo__otelcol-config-observability.yaml": "otel-demo__otelcol-config.yaml",
@@ -53,6 +55,9 @@ def test_real_config(name: str) -> None:
         return
     # warnings (e.g. a deprecated alias such as `otlp`) may be logged before the error
     message = result.stderr[result.stderr.index("Error: ") :].strip() if "Error: " in result.stderr else result.stderr
+    if PROFILES_GATE in message:  # every component decoded; only the profiles signal is missing
+        MISSING_COMPONENT_TYPES.update(["signal profiles"])
+        return
     assert message.startswith("Error: failed to get config: cannot unmarshal the configuration: decoding failed"), (
         message
     )

@@ -26,7 +26,7 @@ class ReceiverObs:
     (off by default) every error counts as refused and failed stays 0; that is what this records.
     """
 
-    def __init__(self, settings: Settings, transport: str) -> None:
+    def __init__(self, settings: Settings, transport: str, format: str = "protobuf") -> None:
         meter = settings.telemetry.meter
         self._accepted = {}
         self._refused = {}
@@ -49,7 +49,7 @@ class ReceiverObs:
                 "due to internal errors.",
             )
         base = {"receiver": str(settings.id), "transport": transport}
-        self._attrs = {sig: ({**base, "format": "protobuf"} if sig is not Signal.LOGS else base) for sig in _ITEM}
+        self._attrs = {sig: ({**base, "format": format} if sig is not Signal.LOGS else base) for sig in _ITEM}
 
     def record(self, signal: Signal, items: int, refused: bool) -> None:
         attrs = self._attrs[signal]

@@ -1,0 +1,25 @@
+"""Prometheus exposition ↔ OTLP, as Go's ``pkg/translator/prometheus`` and the prometheus receiver
+do it. A pure library: no I/O, no collector state.
+
+- ``parse_exposition``: text format 0.0.4 or OpenMetrics 1.0 → ``Sample`` list (prometheus_client's
+  parsers).
+- ``relabel``: Prometheus relabeling (``relabel_configs`` / ``metric_relabel_configs``).
+- ``MetricsBuilder``: one target's samples → one OTLP ``ResourceMetrics``.
+"""
+
+from __future__ import annotations
+
+from .build import MetricsBuilder, target_resource
+from .exposition import STALE_NAN, Sample, is_stale_nan, parse_exposition
+from .relabel import RelabelConfig, relabel
+
+__all__ = [
+    "STALE_NAN",
+    "MetricsBuilder",
+    "RelabelConfig",
+    "Sample",
+    "is_stale_nan",
+    "parse_exposition",
+    "relabel",
+    "target_resource",
+]
