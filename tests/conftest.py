@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import MISSING_COMPONENT_TYPES, Collector, wait_for_port
+from support import MISSING_COMPONENT_TYPES, REAL_CONFIGS_VALID, Collector, wait_for_port
 
 
 @pytest.fixture
@@ -38,7 +38,10 @@ def collector_factory(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Which component types the real-world configs still need, most needed first."""
+    """How many real-world configs validate, and which component types they still need."""
+    if REAL_CONFIGS_VALID:
+        valid = sum(REAL_CONFIGS_VALID.values())
+        terminalreporter.write_line(f"real configs: {valid} of {len(REAL_CONFIGS_VALID)} validate")
     if MISSING_COMPONENT_TYPES:
         terminalreporter.section("component types the real configs need that pyotelcol does not ship")
         for comp, count in MISSING_COMPONENT_TYPES.most_common():

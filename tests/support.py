@@ -20,6 +20,8 @@ EXAMPLES = REPO / "tests" / "fixtures" / "otlp"
 SHARED = REPO.parent / "shared"
 #: component types the real-world configs need that pyotelcol does not ship (filled by test_real_configs)
 MISSING_COMPONENT_TYPES: Counter[str] = Counter()
+#: real configs checked, and whether each validated (tests/test_real_configs.py)
+REAL_CONFIGS_VALID: dict[str, bool] = {}
 
 
 def free_port() -> int:
