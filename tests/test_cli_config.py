@@ -201,7 +201,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
         for kind in ("receivers", "processors", "exporters", "connectors", "extensions")
     }
     assert names == {
-        "receivers": ["nop", "otlp"],
+        "receivers": ["jaeger", "nop", "otlp", "prometheus", "zipkin"],
         "processors": ["batch", "memory_limiter"],
         "exporters": ["debug", "file", "nop", "otlp_grpc", "otlp_http"],
         "connectors": ["forward"],

@@ -102,15 +102,23 @@ def _send_with_jaeger_client(port: int, service: str, operations: list[str]) -> 
         service_name=service,
         validate=True,
     )
-    tracer = config.new_tracer()
-    for name in operations:
-        with tracer.start_span(name) as span:
-            span.set_tag("client", "jaeger-client")
-    done = tracer.close()  # a future of the tracer's background loop, done once the reporter flushed
-    deadline = time.monotonic() + 15
-    while not done.done():
-        assert time.monotonic() < deadline, "jaeger-client did not flush"
-        time.sleep(0.01)
+    # jaeger-client (tornado) creates futures on the calling thread's event loop; an earlier
+    # test's asyncio.run() leaves the main thread without one, so give it one for this call.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        tracer = config.new_tracer()
+        for name in operations:
+            with tracer.start_span(name) as span:
+                span.set_tag("client", "jaeger-client")
+        done = tracer.close()  # a future of the tracer's background loop, done once the reporter flushed
+        deadline = time.monotonic() + 15
+        while not done.done():
+            assert time.monotonic() < deadline, "jaeger-client did not flush"
+            time.sleep(0.01)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def test_every_protocol_delivers_spans_with_service_name(file_collector: tuple[Ports, Path, Collector]) -> None:
