@@ -26,7 +26,8 @@ class ReceiverObs:
     (off by default) every error counts as refused and failed stays 0; that is what this records.
     """
 
-    def __init__(self, settings: Settings, transport: str, format: str = "protobuf") -> None:
+    def __init__(self, settings: Settings, transport: str, format: str | None = "protobuf") -> None:
+        # ``format``: the label Go adds for traces and metrics; None leaves it out (zipkin).
         meter = settings.telemetry.meter
         self._accepted = {}
         self._refused = {}
@@ -49,7 +50,9 @@ class ReceiverObs:
                 "due to internal errors.",
             )
         base = {"receiver": str(settings.id), "transport": transport}
-        self._attrs = {sig: ({**base, "format": format} if sig is not Signal.LOGS else base) for sig in _ITEM}
+        self._attrs = {
+            sig: ({**base, "format": format} if sig is not Signal.LOGS and format else base) for sig in _ITEM
+        }
 
     def record(self, signal: Signal, items: int, refused: bool) -> None:
         attrs = self._attrs[signal]

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from pyotelcol.component import Settings
+from pyotelcol.component import Settings, Signal
+from pyotelcol.telemetry.obsreport import ReceiverObs
 
 TRANSPORT_V1_THRIFT = "http_v1_thrift"
 TRANSPORT_V1_JSON = "http_v1_json"
@@ -13,36 +14,12 @@ TRANSPORTS = (TRANSPORT_V1_THRIFT, TRANSPORT_V1_JSON, TRANSPORT_V2_JSON, TRANSPO
 
 
 class ZipkinObs:
-    """``otelcol_receiver_{accepted,refused,failed}_spans`` with labels receiver and transport.
-
-    As in Go without the ``receiverhelper.newReceiverMetrics`` gate: all three are added on every
-    forwarded request, every pipeline error counts as refused, and failed stays 0. A request whose
+    """``otelcol_receiver_{accepted,refused,failed}_spans`` with labels receiver and transport (one
+    ``ReceiverObs`` per Zipkin transport, without the ``format`` label, as Go's). A request whose
     body does not translate records nothing."""
 
     def __init__(self, settings: Settings) -> None:
-        meter = settings.telemetry.meter
-        # Same names, units and descriptions as pyotelcol.telemetry.obsreport, so the SDK sees
-        # one instrument per name whichever receiver creates it first.
-        self._accepted = meter.create_counter(
-            "otelcol_receiver_accepted_spans",
-            unit="{spans}",
-            description="Number of spans successfully pushed into the pipeline.",
-        )
-        self._refused = meter.create_counter(
-            "otelcol_receiver_refused_spans",
-            unit="{spans}",
-            description="Number of spans that could not be pushed into the pipeline.",
-        )
-        self._failed = meter.create_counter(
-            "otelcol_receiver_failed_spans",
-            unit="{spans}",
-            description="The number of spans that failed to be processed by the receiver due to internal errors.",
-        )
-        receiver = str(settings.id)
-        self._attrs = {t: {"receiver": receiver, "transport": t} for t in TRANSPORTS}
+        self._by_transport = {t: ReceiverObs(settings, t, format=None) for t in TRANSPORTS}
 
     def record(self, transport: str, spans: int, refused: bool) -> None:
-        attrs = self._attrs[transport]
-        self._accepted.add(0 if refused else spans, attrs)
-        self._refused.add(spans if refused else 0, attrs)
-        self._failed.add(0, attrs)
+        self._by_transport[transport].record(Signal.TRACES, spans, refused)
