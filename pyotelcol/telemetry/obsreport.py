@@ -49,6 +49,7 @@ class ReceiverObs:
                 description=f"The number of {word.replace('_', ' ')} that failed to be processed by the receiver "
                 "due to internal errors.",
             )
+        self._zeroed: set[Signal] = set()
         base = {"receiver": str(settings.id), "transport": transport}
         self._attrs = {
             sig: ({**base, "format": format} if sig is not Signal.LOGS and format else base) for sig in _ITEM
@@ -56,9 +57,14 @@ class ReceiverObs:
 
     def record(self, signal: Signal, items: int, refused: bool) -> None:
         attrs = self._attrs[signal]
-        self._accepted[signal].add(0 if refused else items, attrs)
-        self._refused[signal].add(items if refused else 0, attrs)
-        self._failed[signal].add(0, attrs)
+        if signal not in self._zeroed:
+            # Go adds all three counts on every request; adding a 0 only creates the series, so
+            # doing that once per signal shows the same numbers for a third of the cost.
+            self._zeroed.add(signal)
+            for counter in (self._accepted, self._refused, self._failed):
+                counter[signal].add(0, attrs)
+        if items:
+            (self._refused if refused else self._accepted)[signal].add(items, attrs)
 
 
 class ExporterObs:
