@@ -54,6 +54,8 @@ def redact_component(decoded: Any, raw: Any) -> Any:
             if raw_key is None:
                 continue
             value = getattr(decoded, f.name)
+            if f.metadata.get("decoded_in"):  # a raw section whose typed form another field holds
+                value = getattr(decoded, f.metadata["decoded_in"])
             if f.metadata.get("opaque"):
                 out[raw_key] = _mask(raw[raw_key], value)
             else:

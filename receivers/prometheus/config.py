@@ -13,7 +13,8 @@ from . import promconfig
 class Config:
     """``config`` holds a Prometheus server config (read by ``promconfig.load``)."""
 
-    config: Any = None
+    # kept as written; its typed form (``prometheus``) tells print-config which values are secrets
+    config: Any = field(default=None, metadata={"decoded_in": "prometheus"})
     trim_metric_suffixes: bool = False
     scrape_on_shutdown: bool = False
     discovery_reload_on_startup: bool = False

@@ -53,14 +53,14 @@ class StaticConfig:
 @dataclass
 class BasicAuth:
     username: str = ""
-    password: str = ""
+    password: str = field(default="", metadata={"opaque": True})
     password_file: str = ""
 
 
 @dataclass
 class Authorization:
     type: str = "Bearer"
-    credentials: str = ""
+    credentials: str = field(default="", metadata={"opaque": True})
     credentials_file: str = ""
 
 

@@ -146,3 +146,26 @@ service:
     res = run_cli("validate", "--config", str(cfg))
     assert res.returncode == 1
     assert 'found multiple scrape configs with job name "j"' in res.stderr
+
+
+def test_print_config_masks_the_scrape_secrets(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.yaml"
+    path.write_text(
+        """receivers:
+  prometheus:
+    config:
+      scrape_configs:
+        - job_name: app
+          basic_auth: {username: u, password: hunter2}
+          static_configs: [{targets: ["127.0.0.1:9100"]}]
+        - job_name: app2
+          authorization: {credentials: s3cret-token}
+          static_configs: [{targets: ["127.0.0.1:9101"]}]
+exporters: {nop: }
+service: {pipelines: {metrics: {receivers: [prometheus], exporters: [nop]}}}
+"""
+    )
+    result = run_cli("print-config", "--feature-gates=otelcol.printInitialConfig", "--config", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "hunter2" not in result.stdout and "s3cret-token" not in result.stdout
+    assert result.stdout.count("[REDACTED]") == 2 and "username: u" in result.stdout
