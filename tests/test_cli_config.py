@@ -202,7 +202,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
     }
     assert names == {
         "receivers": ["jaeger", "nop", "otlp", "prometheus", "zipkin"],
-        "processors": ["batch", "memory_limiter"],
+        "processors": ["batch", "memory_limiter", "python"],
         "exporters": ["debug", "file", "nop", "otlp_grpc", "otlp_http"],
         "connectors": ["forward"],
         "extensions": ["basicauth", "bearertokenauth", "file_storage", "health_check", "zpages"],
