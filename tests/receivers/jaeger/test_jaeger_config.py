@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from pyotelcol.receivers.jaeger.factory import create_factory
-from support import SHARED, free_port, run_cli
+from support import REPO, free_port, run_cli
 
 PIPELINE = """
 exporters:
@@ -19,7 +19,7 @@ service:
     traces: {receivers: [jaeger], exporters: [debug]}
 """
 
-HELM_DEFAULT = SHARED / "real-configs" / "helm-collector__default-relay.yaml"
+HELM_DEFAULT = REPO / "tests" / "fixtures" / "helm" / "default-relay.yaml"
 
 
 def _validate(tmp_path: Path, receiver_yaml: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -103,7 +103,6 @@ def test_every_key_decodes(tmp_path: Path) -> None:
     assert _validate(tmp_path, receiver) == (0, "")
 
 
-@pytest.mark.skipif(not HELM_DEFAULT.exists(), reason="real-world configs are not beside this checkout")
 def test_helm_chart_default_jaeger_section_validates(tmp_path: Path) -> None:
     jaeger = yaml.safe_load(HELM_DEFAULT.read_text())["receivers"]["jaeger"]
     assert set(jaeger["protocols"]) == {"grpc", "thrift_compact", "thrift_http"}
