@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -86,3 +87,22 @@ def otlp_sinks() -> ModuleType:
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)")
+_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def samples(text: str) -> list[tuple[str, dict[str, str], float]]:
+    """The samples of a Prometheus exposition: (name, labels, value)."""
+    out = []
+    for line in text.splitlines():
+        match = _SAMPLE.match(line)
+        if match is not None and not line.startswith("#"):
+            out.append((match.group(1), dict(_LABEL.findall(match.group(2) or "")), float(match.group(3))))
+    return out
+
+
+def series(text: str, name: str, **labels: str) -> list[float]:
+    """Values of the samples called ``name`` whose labels include ``labels``."""
+    return [v for n, found, v in samples(text) if n == name and all(found.get(k) == x for k, x in labels.items())]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import re
 import signal
 import threading
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from typing import Any
 import aiohttp
 import grpc
 import grpc.aio
-from support import REPO, Collector, free_port, otlp_sinks
+from support import REPO, Collector, free_port, otlp_sinks, samples
 
 TRACE_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 FAST_RETRY = "retry_on_failure: {initial_interval: 50ms, max_interval: 200ms, max_elapsed_time: 60s}"
@@ -35,19 +34,11 @@ h = otlp_sinks()
 
 # -- helpers ------------------------------------------------------------------------------------
 
-_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)")
-_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
-
 
 async def scrape(port: int) -> list[tuple[str, dict[str, str], float]]:
     async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/metrics") as resp:
         text = await resp.text()
-    out = []
-    for line in text.splitlines():
-        m = _SAMPLE.match(line)
-        if m and not line.startswith("#"):
-            out.append((m.group(1), dict(_LABEL.findall(m.group(2) or "")), float(m.group(3))))
-    return out
+    return samples(text)
 
 
 async def metric(port: int, name: str, **labels: str) -> float:

@@ -8,33 +8,17 @@ soon as anything flowed.
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import aiohttp
 import grpc
 import grpc.aio
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from support import EXAMPLES, free_port
+from support import EXAMPLES, free_port, series
 
 from pyotelcol.pdata.otlpjson import from_json
 
 TRACES = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
-_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$")
-_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
-
-
-def series(text: str, name: str, **labels: str) -> list[float]:
-    """Values of the samples called ``name`` whose labels include ``labels``."""
-    values = []
-    for line in text.splitlines():
-        match = _SAMPLE.match(line)
-        if match is None or match.group(1) != name:
-            continue
-        found = dict(_LABEL.findall(match.group(2) or ""))
-        if all(found.get(key) == value for key, value in labels.items()):
-            values.append(float(match.group(3)))
-    return values
 
 
 async def scrape(port: int) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,12 @@ import grpc
 import grpc.aio
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
+from support import series
 
 from pyotelcol.translator.jaeger import api_v2_pb2
 from pyotelcol.translator.jaeger.thrift_codec import encode_agent_message, encode_batch, thrift
 
 POST_SPANS = "/jaeger.api_v2.CollectorService/PostSpans"
-_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$")
-_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
 def free_udp_port() -> int:
@@ -132,19 +130,6 @@ async def wait_for_spans(path: Path, expected: dict[str, list[str]]) -> dict[str
             return found
         await asyncio.sleep(0.05)
     raise AssertionError(f"spans never arrived: expected {expected}, found {exported_spans(path)}")
-
-
-def series(text: str, name: str, **labels: str) -> list[float]:
-    """Values of the samples called ``name`` whose labels include ``labels``."""
-    values = []
-    for line in text.splitlines():
-        match = _SAMPLE.match(line)
-        if match is None or match.group(1) != name:
-            continue
-        found = dict(_LABEL.findall(match.group(2) or ""))
-        if all(found.get(key) == value for key, value in labels.items()):
-            values.append(float(match.group(3)))
-    return values
 
 
 async def scrape(port: int) -> str:
