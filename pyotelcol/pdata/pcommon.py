@@ -378,25 +378,13 @@ class Value(View[AnyValue]):
     def type(self) -> ValueType:
         return _TYPE_BY_ONEOF[self._pb.WhichOneof("value")]
 
-    @property
-    def str_value(self) -> str:
-        return self._pb.string_value
-
-    @property
-    def int_value(self) -> int:
-        return self._pb.int_value
-
-    @property
-    def double_value(self) -> float:
-        return self._pb.double_value
-
-    @property
-    def bool_value(self) -> bool:
-        return self._pb.bool_value
-
-    @property
-    def bytes_value(self) -> bytes:
-        return self._pb.bytes_value
+    # Typed getters return the zero value when the value holds another type; assigning one of them
+    # (``value.str_value = "x"``) is the same as its ``set_*`` method.
+    str_value = Field[str]("string_value")
+    int_value = Field[int]("int_value")
+    double_value = Field[float]("double_value")
+    bool_value = Field[bool]("bool_value")
+    bytes_value = Field[bytes]("bytes_value")
 
     @property
     def map(self) -> Map:
@@ -408,24 +396,19 @@ class Value(View[AnyValue]):
         return ValueSlice(self._pb.array_value.values, self._guard)
 
     def set_str(self, value: str) -> None:
-        self._guard.before_write()
-        self._pb.string_value = value
+        self.str_value = value
 
     def set_int(self, value: int) -> None:
-        self._guard.before_write()
-        self._pb.int_value = value
+        self.int_value = value
 
     def set_double(self, value: float) -> None:
-        self._guard.before_write()
-        self._pb.double_value = value
+        self.double_value = value
 
     def set_bool(self, value: bool) -> None:
-        self._guard.before_write()
-        self._pb.bool_value = value
+        self.bool_value = value
 
     def set_bytes(self, value: bytes) -> None:
-        self._guard.before_write()
-        self._pb.bytes_value = value
+        self.bytes_value = value
 
     def set_empty(self) -> None:
         self._guard.before_write()

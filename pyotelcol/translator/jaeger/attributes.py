@@ -45,6 +45,15 @@ STATUS_UNSET, STATUS_OK, STATUS_ERROR = 0, 1, 2
 _INT64 = re.compile(r"[+-]?[0-9]+\Z")
 
 
+def put_tag(attrs: AttrMap, key: str, entry: tuple[int, Any], http_keys: tuple[str, ...]) -> None:
+    """Store one translated tag; an HTTP status code goes under the key(s) the semconv gates pick."""
+    if key in (HTTP_STATUS_CODE_V0, HTTP_STATUS_CODE_V1):
+        for http_key in http_keys:
+            attrs[http_key] = entry
+    else:
+        attrs[key] = entry
+
+
 def swap_remove(attrs: AttrMap, key: str) -> bool:
     """Remove ``key`` the way pcommon.Map.Remove does: the last entry takes its place."""
     if key not in attrs:

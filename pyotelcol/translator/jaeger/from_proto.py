@@ -101,11 +101,7 @@ def tags_into(tags: Any, attrs: A.AttrMap, http_keys: tuple[str, ...]) -> None:
             entry = (A.BYTES, tag.v_binary)
         else:
             entry = A.unknown_type(str(vtype))
-        if key == A.HTTP_STATUS_CODE_V0 or key == A.HTTP_STATUS_CODE_V1:
-            for http_key in http_keys:
-                attrs[http_key] = entry
-        else:
-            attrs[key] = entry
+        A.put_tag(attrs, key, entry, http_keys)
 
 
 def _process_key(process: Any) -> bytes:

@@ -57,11 +57,7 @@ def tags_into(tags: Any, attrs: A.AttrMap, http_keys: tuple[str, ...]) -> None:
             entry = (A.BYTES, tag.vBinary or b"")
         else:
             entry = A.unknown_type("<UNSET>")
-        if key == A.HTTP_STATUS_CODE_V0 or key == A.HTTP_STATUS_CODE_V1:
-            for http_key in http_keys:
-                attrs[http_key] = entry
-        else:
-            attrs[key] = entry
+        A.put_tag(attrs, key, entry, http_keys)
 
 
 def _parent_id(span: Any) -> int:
