@@ -121,9 +121,8 @@ class PData(Generic[M]):
     def mutable(self) -> M:
         """The request message for a change made directly on the protobuf (the views in
         ``ptrace``/``pmetric``/``plog`` are the safer way): drops the cached wire bytes."""
-        msg = self.message
-        self.before_write()
-        return msg
+        self.before_write()  # parses first when only the bytes are there
+        return self.message
 
     def before_write(self) -> None:
         """The write guard every view of this data runs before a change (Go's ``State``):

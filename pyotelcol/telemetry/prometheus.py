@@ -37,6 +37,7 @@ from opentelemetry.sdk.metrics.export import (
     Sum,
 )
 
+from ..helpers.listen import format_addr
 from .config import PrometheusOptions
 from .gofmt import go_float
 
@@ -265,7 +266,7 @@ class PullMetricReader(MetricReader):
 
 def listen_error(host: str, port: int, exc: OSError) -> OSError:
     """An OSError whose text reads like Go's ``listen tcp host:port: bind: ...``."""
-    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    where = format_addr(host, port)
     reason = {
         errno.EADDRINUSE: "bind: address already in use",
         errno.EADDRNOTAVAIL: "bind: cannot assign requested address",
@@ -277,7 +278,7 @@ def listen_error(host: str, port: int, exc: OSError) -> OSError:
 def exporter_bind_error(host: str, port: int, exc: OSError) -> OSError:
     """Go's otelconf wording for a Prometheus reader that cannot listen:
     ``binding address host:port for Prometheus exporter: listen tcp host:port: bind: ...``."""
-    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    where = format_addr(host, port)
     listen = listen_error(host, port, exc).strerror
     return OSError(exc.errno, f"binding address {where} for Prometheus exporter: {listen}")
 
