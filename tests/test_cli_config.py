@@ -205,7 +205,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
         "processors": ["batch", "memory_limiter", "python"],
         "exporters": ["debug", "file", "nop", "otlp_grpc", "otlp_http"],
         "connectors": ["forward"],
-        "extensions": ["basicauth", "bearertokenauth", "file_storage", "health_check", "zpages"],
+        "extensions": ["basicauth", "bearertokenauth", "file_storage", "health_check", "pprof", "zpages"],
     }
     otlp = next(c for c in doc["receivers"] if c["name"] == "otlp")
     assert otlp["stability"] == {"logs": "Stable", "metrics": "Stable", "traces": "Stable"}
