@@ -127,13 +127,27 @@ class PData(Generic[M]):
     def before_write(self) -> None:
         """The write guard every view of this data runs before a change (Go's ``State``):
         shared read-only data refuses; owned data forgets its wire bytes and item count."""
-        if self._read_only:
-            raise ReadOnlyError(f"{self.signal.value} data is shared read-only between consumers")
+        self.ensure_writable()
         if self._msg is None:
             self.message  # noqa: B018 - parse now: the bytes are about to be dropped
         self._wire = None
         self._count = None
         self._checked = False
+
+    def ensure_writable(self) -> None:
+        """Raise ReadOnlyError when the data is shared read-only between consumers."""
+        if self._read_only:
+            raise ReadOnlyError(f"{self.signal.value} data is shared read-only between consumers")
+
+    def replace_wire(self, wire: bytes, checked: bool) -> None:
+        """Swap the bytes of bytes-only data for edited ones without parsing (``splice``): the
+        write guard runs, the item count is kept (the edit must not add or remove items), and
+        ``checked`` says whether the new bytes are known to parse back."""
+        self.ensure_writable()
+        if self._msg is not None:
+            raise ValueError("replace_wire is for data that holds only wire bytes")
+        self._wire = wire
+        self._checked = checked
 
     def mark_read_only(self) -> None:
         self._read_only = True
@@ -145,6 +159,11 @@ class PData(Generic[M]):
     @property
     def has_wire(self) -> bool:
         return self._wire is not None
+
+    @property
+    def wire_only(self) -> bool:
+        """Bytes only, not parsed yet (``from_trusted_wire`` data nothing has read)."""
+        return self._msg is None
 
     @property
     def wire_checked(self) -> bool:
