@@ -201,7 +201,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
         for kind in ("receivers", "processors", "exporters", "connectors", "extensions")
     }
     assert names == {
-        "receivers": ["jaeger", "nop", "otlp", "prometheus", "zipkin"],
+        "receivers": ["jaeger", "nop", "otlp", "prometheus", "sdk", "zipkin"],
         "processors": ["batch", "memory_limiter", "python"],
         "exporters": ["debug", "file", "nop", "otlp_grpc", "otlp_http"],
         "connectors": ["forward"],
