@@ -201,10 +201,10 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
         for kind in ("receivers", "processors", "exporters", "connectors", "extensions")
     }
     assert names == {
-        "receivers": ["jaeger", "nop", "otlp", "prometheus", "sdk", "zipkin"],
+        "receivers": ["jaeger", "nop", "otlp", "prometheus", "python", "sdk", "zipkin"],
         "processors": ["batch", "memory_limiter", "python"],
-        "exporters": ["debug", "file", "nop", "otlp_grpc", "otlp_http"],
-        "connectors": ["forward"],
+        "exporters": ["debug", "file", "nop", "otlp_grpc", "otlp_http", "python"],
+        "connectors": ["forward", "python"],
         "extensions": ["basicauth", "bearertokenauth", "file_storage", "health_check", "pprof", "zpages"],
     }
     otlp = next(c for c in doc["receivers"] if c["name"] == "otlp")

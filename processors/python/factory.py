@@ -10,7 +10,7 @@ from pyotelcol.factories import ProcessorFactory
 from pyotelcol.factories.metadata import load as load_metadata
 from pyotelcol.helpers.processorhelper import Processor
 
-from .config import Config, load_function
+from .config import Config
 from .processor import create_processor
 
 METADATA = load_metadata(__package__)
@@ -18,8 +18,6 @@ TYPE = METADATA.type
 
 
 def _create(settings: Settings, signal: Signal, cfg: Any, next_consumer: Consumer) -> Processor[Any]:
-    if cfg.loaded is None:  # created without validate() (a test, an embedding): load now
-        cfg.loaded = load_function(cfg.module, cfg.function)
     return create_processor(settings, signal, cfg, next_consumer)
 
 

@@ -9,13 +9,12 @@ one does not stall the receivers. A call that raises or times out is handled per
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from typing import Any
 
 from pyotelcol.component import Settings, Signal
 from pyotelcol.consumer import Consumer, PermanentError
 from pyotelcol.helpers.processorhelper import Processor
+from pyotelcol.helpers.pyfunction import FunctionCall, FunctionTimeout
 from pyotelcol.pdata import AnyData
 
 from .config import Config
@@ -25,29 +24,16 @@ class PythonFunction:
     """The call of the user's function with its time limit and error mode."""
 
     def __init__(self, settings: Settings, cfg: Config) -> None:
-        assert cfg.loaded is not None, "validate() loads the function"
-        self._fn = cfg.loaded
-        self._config = cfg.config
-        self._timeout = cfg.timeout.total_seconds() or None
-        self._in_thread = cfg.run_in_thread
+        self._call = FunctionCall(cfg)
         self._mode = cfg.error_mode
-        self._name = f"{cfg.module}:{cfg.function}"
+        self._name = cfg.name
         self._logger = settings.telemetry.logger
-        self._is_async = inspect.iscoroutinefunction(self._fn)
-
-    async def _call(self, data: AnyData) -> Any:
-        if self._is_async:
-            return await self._fn(data, self._config)
-        if self._in_thread:
-            return await asyncio.to_thread(self._fn, data, self._config)
-        return self._fn(data, self._config)
 
     async def __call__(self, data: AnyData) -> AnyData | None:
         try:
-            async with asyncio.timeout(self._timeout):
-                result = await self._call(data)
-        except TimeoutError:
-            return self._failed(data, f"{self._name} took longer than {self._timeout}s")
+            result = await self._call(data)
+        except FunctionTimeout as exc:
+            return self._failed(data, str(exc))
         except Exception as exc:
             return self._failed(data, f"{self._name} raised {type(exc).__name__}: {exc}")
         if result is None or isinstance(result, type(data)):

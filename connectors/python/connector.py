@@ -1,0 +1,56 @@
+"""Calls the user's function on each request of the source pipelines and hands what it returns
+to the target pipelines (``function(data, config)`` -> data of the target signal, or None)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyotelcol.component import Host, Settings, Signal
+from pyotelcol.consumer import Capabilities, Consumer, PermanentError
+from pyotelcol.helpers.pyfunction import FunctionCall
+from pyotelcol.pdata import AnyData, Logs, Metrics, Traces
+
+from .config import Config
+
+_TYPES: dict[Signal, type[Any]] = {Signal.TRACES: Traces, Signal.METRICS: Metrics, Signal.LOGS: Logs}
+# The function may change the data it gets (e.g. pass it on changed when source == target).
+_CAPABILITIES = Capabilities(mutates_data=True)
+
+
+class PythonConnector:
+    def __init__(self, settings: Settings, target: Signal, cfg: Config, next_consumer: Consumer) -> None:
+        self._call = FunctionCall(cfg)
+        self._target_type = _TYPES[target]
+        self._mode = cfg.error_mode
+        self._name = cfg.name
+        self._next = next_consumer
+        self._logger = settings.telemetry.logger
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return _CAPABILITIES
+
+    async def start(self, host: Host) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def consume(self, data: AnyData) -> None:
+        try:
+            result = await self._call(data)
+        except Exception as exc:
+            self._failed(f"{self._name} raised {type(exc).__name__}: {exc}")
+            return
+        if result is None:
+            return
+        if not isinstance(result, self._target_type):
+            self._failed(f"{self._name} returned {type(result).__name__}, not {self._target_type.__name__} or None")
+            return
+        await self._next.consume(result)
+
+    def _failed(self, message: str) -> None:
+        if self._mode == "propagate":
+            raise PermanentError(message)
+        if self._mode == "ignore":
+            self._logger.warning("python connector failed; nothing sent on", extra={"fields": {"error": message}})
