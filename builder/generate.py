@@ -27,7 +27,11 @@ def _toml(text: str) -> str:
 
 
 def _import_line(comp: Component) -> str:
-    return f"from {comp.module} import {comp.attr} as {comp.alias}"
+    owner, _, rest = comp.attr.partition(".")
+    if not rest:
+        return f"from {comp.module} import {comp.attr} as {comp.alias}"
+    # a dotted attribute (a decorated function's ``create_factory``): import its owner first
+    return f"from {comp.module} import {owner} as _{comp.alias}_owner\n{comp.alias} = _{comp.alias}_owner.{rest}"
 
 
 def _entry_line(comp: Component) -> str:

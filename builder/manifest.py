@@ -49,7 +49,8 @@ _REQUIREMENT = re.compile(
     re.DOTALL,
 )
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_IMPORT = re.compile(rf"^(?P<module>{_IDENT}(?:\.{_IDENT})*)(?::(?P<attr>{_IDENT}))?$")
+# ``module[:attr]``; ``attr`` may be dotted (``acme.scrub:scrub.create_factory``, a decorated function's factory)
+_IMPORT = re.compile(rf"^(?P<module>{_IDENT}(?:\.{_IDENT})*)(?::(?P<attr>{_IDENT}(?:\.{_IDENT})*))?$")
 _DIST_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 # PEP 440 versions, with the separators and spellings it normalises (1.0.0-dev, v1.0, 1.0-rc.1).
 _PEP440 = re.compile(

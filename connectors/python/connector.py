@@ -19,7 +19,7 @@ _CAPABILITIES = Capabilities(mutates_data=True)
 
 class PythonConnector:
     def __init__(self, settings: Settings, target: Signal, cfg: Config, next_consumer: Consumer) -> None:
-        self._call = FunctionCall(cfg)
+        self._call = FunctionCall.of(cfg)
         self._target_type = _TYPES[target]
         self._mode = cfg.error_mode
         self._name = cfg.name

@@ -18,7 +18,7 @@ TYPE = METADATA.type
 
 
 def _create(settings: Settings, signal: Signal, cfg: Any) -> ExporterHelper:
-    call = FunctionCall(cfg)
+    call = FunctionCall.of(cfg)
 
     async def push(data: AnyData) -> None:
         # The queue may hand the same data to a retry: the function must not keep it.

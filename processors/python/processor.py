@@ -24,7 +24,7 @@ class PythonFunction:
     """The call of the user's function with its time limit and error mode."""
 
     def __init__(self, settings: Settings, cfg: Config) -> None:
-        self._call = FunctionCall(cfg)
+        self._call = FunctionCall.of(cfg)
         self._mode = cfg.error_mode
         self._name = cfg.name
         self._logger = settings.telemetry.logger

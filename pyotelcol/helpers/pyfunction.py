@@ -70,15 +70,21 @@ class FunctionConfig:
 
 
 class FunctionCall:
-    """Calls the loaded function with the component's time limit and threading choice."""
+    """Calls a function with the component's config as its last argument, a time limit and a
+    threading choice: async functions are awaited, sync ones run on the loop or in a thread."""
 
-    def __init__(self, cfg: FunctionConfig) -> None:
-        self._fn = cfg.ensure_loaded()
-        self._config = cfg.config
-        self._timeout = cfg.timeout.total_seconds() or None
-        self._in_thread = cfg.run_in_thread
-        self._is_async = inspect.iscoroutinefunction(self._fn)
-        self.name = cfg.name
+    def __init__(self, fn: Callable[..., Any], config: Any, timeout: float | None, in_thread: bool, name: str) -> None:
+        self._fn = fn
+        self._config = config
+        self._timeout = timeout or None
+        self._in_thread = in_thread
+        self._is_async = inspect.iscoroutinefunction(fn)
+        self.name = name
+
+    @classmethod
+    def of(cls, cfg: FunctionConfig) -> FunctionCall:
+        """The call a ``python`` component's settings describe."""
+        return cls(cfg.ensure_loaded(), cfg.config, cfg.timeout.total_seconds(), cfg.run_in_thread, cfg.name)
 
     async def __call__(self, *args: Any) -> Any:
         """Raises FunctionTimeout after ``timeout``; whatever the function raises otherwise."""
@@ -148,7 +154,9 @@ def load_function(module: str, function: str, params: Sequence[str] = ("data", "
     try:
         inspect.signature(fn).bind(*(object() for _ in params))
     except TypeError:
-        count = {1: "one argument", 2: "two arguments", 3: "three arguments"}.get(len(params), f"{len(params)} arguments")
+        count = {1: "one argument", 2: "two arguments", 3: "three arguments"}.get(
+            len(params), f"{len(params)} arguments"
+        )
         raise LoadError(f"{module}: {function}() must take {count}, ({', '.join(params)})") from None
     except ValueError:  # builtins without a signature: let the call decide
         pass
