@@ -47,7 +47,15 @@ def component_entry_points() -> dict[str, list[str]]:
     return groups
 
 
-SCRIPTS = {"console_scripts": ["pyotelcol = pyotelcol.cli.main:main", "builder = pyotelcol_builder.main:main"]}
+SCRIPTS = {
+    "console_scripts": [
+        "pyotelcol = pyotelcol.cli.main:main",
+        "builder = pyotelcol_builder.main:main",
+        "pyotelcol-instrument = pyotelcol.embed.instrument:main",
+    ],
+    # OTEL_PYTHON_CONFIGURATOR=pyotelcol opentelemetry-instrument ...: the embedded collector
+    "opentelemetry_configurator": ["pyotelcol = pyotelcol.embed.instrument:EmbeddedConfigurator"],
+}
 
 
 setup(packages=packages, entry_points={**SCRIPTS, **component_entry_points()})

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +72,7 @@ class EmbeddedCollector:
             bridge.mark_embedded(-1)
             self._stopped = True
             raise EmbedError(str(self._error)) from None
-        atexit.register(self.stop)
+        _at_exit(self._stop_at_exit)
 
     def _run(self) -> None:
         with asyncio.Runner() as runner:
@@ -107,13 +108,19 @@ class EmbeddedCollector:
         log.info("Shutdown complete.")
         await telemetry.shutdown()
 
+    def _stop_at_exit(self) -> None:
+        """Program exit: flush the global SDK providers into the pipelines, then stop them."""
+        if self._stopped:
+            return
+        _flush_global_providers()
+        self.stop()
+
     def stop(self, timeout: float | None = None) -> list[str]:
         """Flush and stop the pipelines (at most ``timeout`` seconds, default the one given to
         ``start``); returns the shutdown errors. Safe to call more than once."""
         if self._stopped:
             return self._errors
         self._stopped = True
-        atexit.unregister(self.stop)
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(stop.set)
@@ -160,6 +167,35 @@ class EmbeddedCollector:
         from .exporters import CollectorMetricExporter
 
         return CollectorMetricExporter(self._receiver(Signal.METRICS, receiver), timeout, **kwargs)
+
+
+def _at_exit(hook: Callable[[], None]) -> None:
+    """Run ``hook`` when the program ends, while worker threads can still be used.
+
+    ``atexit`` hooks run after ``concurrent.futures`` shut its thread pools down, and the
+    pipelines need them to flush (file writes, DNS lookups): register where the thread pools
+    register their own exit hook (``threading._register_atexit``, which runs in reverse order,
+    so before theirs). Falls back to ``atexit`` where that does not exist.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    if register is None:
+        atexit.register(hook)
+    else:
+        register(hook)
+
+
+def _flush_global_providers() -> None:
+    """Push what the program's global SDK providers still hold into the collector (their own
+    exit hooks run later, after the collector stopped)."""
+    from opentelemetry import _logs, metrics, trace
+
+    for provider in (trace.get_tracer_provider(), _logs.get_logger_provider(), metrics.get_meter_provider()):
+        flush = getattr(provider, "force_flush", None)
+        if callable(flush):
+            try:
+                flush()
+            except Exception:  # a provider's failure must not keep the collector from stopping
+                logging.getLogger("pyotelcol.embed").exception("flushing an SDK provider at exit failed")
 
 
 def start(

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -195,3 +198,63 @@ def test_bad_config_fails_start_with_the_cli_message(tmp_path: Path) -> None:
 def test_the_same_config_validates_standalone(tmp_path: Path) -> None:
     result = run_cli("validate", "--config", str(_config(tmp_path)))
     assert result.returncode == 0, result.stderr
+
+
+APP = """
+import logging
+from opentelemetry import metrics, trace
+
+tracer = trace.get_tracer("unmodified-app")
+counter = metrics.get_meter("unmodified-app").create_counter("jobs")
+for i in range(3):
+    with tracer.start_as_current_span(f"job-{i}"):
+        counter.add(1)
+        logging.getLogger("app").warning("job %d done", i)
+print("app finished")
+"""
+
+
+def test_pyotelcol_instrument_runs_an_unmodified_program(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    app = tmp_path / "app.py"
+    app.write_text(APP)
+    instrument = Path(sys.executable).with_name("pyotelcol-instrument")
+    env = {**os.environ, "OTEL_SERVICE_NAME": "batch-job", "OTEL_METRIC_EXPORT_INTERVAL": "3600000"}
+    result = subprocess.run(
+        [str(instrument), "--config", str(config), sys.executable, str(app)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "app finished"
+    # Everything was flushed through the collector when the program exited.
+    spans = _spans(tmp_path / "traces.jsonl")
+    assert sorted(s["name"] for s in spans) == ["job-0", "job-1", "job-2"], result.stderr
+    resource = _lines(tmp_path / "traces.jsonl")[0]["resourceSpans"][0]["resource"]
+    assert {"key": "service.name", "value": {"stringValue": "batch-job"}} in resource["attributes"]
+    bodies = sorted(
+        rec["body"]["stringValue"]
+        for req in _lines(tmp_path / "logs.jsonl")
+        for rl in req["resourceLogs"]
+        for sl in rl["scopeLogs"]
+        for rec in sl["logRecords"]
+    )
+    assert bodies == ["job 0 done", "job 1 done", "job 2 done"]
+    sums = [
+        m["sum"]["dataPoints"][0]["asInt"]
+        for req in _lines(tmp_path / "metrics.jsonl")
+        for rm in req["resourceMetrics"]
+        for sm in rm["scopeMetrics"]
+        for m in sm["metrics"]
+        if m["name"] == "jobs"
+    ]
+    assert sums and set(sums) == {"3"}
+
+
+def test_pyotelcol_instrument_without_a_config() -> None:
+    instrument = Path(sys.executable).with_name("pyotelcol-instrument")
+    env = {k: v for k, v in os.environ.items() if k != "PYOTELCOL_EMBED_CONFIG"}
+    result = subprocess.run([str(instrument), "python"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2 and "usage: pyotelcol-instrument" in result.stderr
