@@ -23,7 +23,13 @@ from pyotelcol.config.confighttp import HttpServer, RequestError, ServerRequest,
 from pyotelcol.consumer import Consumer, ConsumerError, is_permanent
 from pyotelcol.helpers import compression
 from pyotelcol.pdata import Traces
-from pyotelcol.translator.zipkin import ZipkinError, v1_json_to_traces, v2_json_to_traces, v2_proto_to_traces
+from pyotelcol.translator.zipkin import (
+    ZipkinError,
+    v1_json_to_traces,
+    v1_thrift_to_traces,
+    v2_json_to_traces,
+    v2_proto_to_traces,
+)
 
 from ._obs import TRANSPORT_V1_JSON, TRANSPORT_V1_THRIFT, TRANSPORT_V2_JSON, TRANSPORT_V2_PROTO, ZipkinObs
 from .config import Config
@@ -37,13 +43,8 @@ _BAD_REQUEST_BODY = b'"Bad Request"'
 _UNAVAILABLE_BODY = b'"Service Unavailable"'
 _TEXT = "text/plain; charset=utf-8"
 _OWN_DECODING = {"gzip": "gzip", "deflate": "zlib", "zlib": "zlib"}
-_THRIFT_UNSUPPORTED = "Zipkin v1 Thrift (Content-Type: application/x-thrift) is not supported by pyotelcol"
 
 Translate = Callable[[bytes, bool], Traces]
-
-
-def _v1_thrift_unsupported(body: bytes, parse_string_tags: bool) -> Traces:
-    raise ZipkinError(_THRIFT_UNSUPPORTED)
 
 
 def route(path: str, content_type: str) -> tuple[str, Translate]:
@@ -52,7 +53,7 @@ def route(path: str, content_type: str) -> tuple[str, Translate]:
     Go compares the first ``Content-Type`` value exactly: no parameters, no case folding."""
     if V1_PATH_MARK in path:
         if content_type == THRIFT:
-            return TRANSPORT_V1_THRIFT, _v1_thrift_unsupported
+            return TRANSPORT_V1_THRIFT, v1_thrift_to_traces
         return TRANSPORT_V1_JSON, v1_json_to_traces
     if content_type == PROTOBUF:
         return TRANSPORT_V2_PROTO, v2_proto_to_traces

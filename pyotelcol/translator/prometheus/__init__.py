@@ -5,6 +5,14 @@ do it. A pure library: no I/O, no collector state.
   parsers).
 - ``relabel``: Prometheus relabeling (``relabel_configs`` / ``metric_relabel_configs``).
 - ``MetricsBuilder``: one target's samples → one OTLP ``ResourceMetrics``.
+
+The other direction (the ``prometheus`` and ``prometheus_remote_write`` exporters):
+
+- ``naming``: OTLP metric, unit and attribute names → Prometheus names (Go's otlptranslator).
+- ``from_otlp``: what both exporters share (label values, ``job``/``instance``, Go's float
+  formatting, resource attributes as labels).
+- ``to_remote_write``: OTLP metrics → remote-write time series and requests; ``prompb``: the
+  remote-write 1.0 protobuf messages.
 """
 
 from __future__ import annotations

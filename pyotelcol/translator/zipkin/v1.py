@@ -8,7 +8,7 @@ named in a binary annotation, else the ``lc`` (local component) value, else "unk
 Spans with the same endpoint share one resource, in order of first appearance. Other annotations
 become events; binary annotations become attributes (``lc`` as ``component``), except the status
 tags, which set the status (census > otel > error tag > HTTP code). A span without any timestamp
-gets the current time and ``otel.zipkin.absentField.startTime=true``. v1 thrift is not handled.
+gets the current time and ``otel.zipkin.absentField.startTime=true``. v1 thrift: ``v1_thrift``.
 """
 
 from __future__ import annotations

@@ -29,6 +29,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from support import REPO, free_port
 
+from pyotelcol.translator.thriftio import encode_binary
+from pyotelcol.translator.zipkin.v1_thrift import zipkincore
+
 PROTO = "application/x-protobuf"
 
 CONFIG = """
@@ -196,9 +199,26 @@ def test_protobuf_and_compressed_bodies_are_accepted(zipkin: Running, tmp_path: 
     status, _, _ = zipkin.post("/any/path", deflated, {"Content-Encoding": "deflate"})
     assert status == 202  # any path that does not mention api/v1/spans is v2
 
+    # Zipkin v1 thrift: a binary-protocol list<Span> (zipkinCore.thrift)
+    core = zipkincore
+    host = core.Endpoint(ipv4=0x7F000001, port=9, service_name="thrift-svc")
+    thrift_span = core.Span(
+        trace_id=0x0AF7651916CD43DD,
+        id=0x37AD6B7169203331,
+        name="thrift-op",
+        timestamp=1_700_000_000_000_000,
+        duration=5,
+        annotations=[core.Annotation(timestamp=1_700_000_000_000_000, value="sr", host=host)],
+        binary_annotations=[],
+    )
+    body = encode_binary(core.SpanList(spans=[thrift_span]))[3:-1]  # the list without the wrapper
+    status, _, _ = zipkin.post("/api/v1/spans", body, {"Content-Type": "application/x-thrift"})
+    assert status == 202
+
     scrape = zipkin.scrape()
     assert 'otelcol_receiver_accepted_spans{receiver="zipkin",transport="http_v2_proto"} 2' in scrape, scrape
     assert 'otelcol_receiver_accepted_spans{receiver="zipkin",transport="http_v2_json"} 2' in scrape, scrape
+    assert 'otelcol_receiver_accepted_spans{receiver="zipkin",transport="http_v1_thrift"} 1' in scrape, scrape
 
     got = zipkin.stop_and_read()
     services = sorted((span["name"], span["service"]) for span in got)
@@ -207,6 +227,7 @@ def test_protobuf_and_compressed_bodies_are_accepted(zipkin: Running, tmp_path: 
         ("op", "gzip-svc"),
         ("proto-0", "proto-svc"),
         ("proto-1", "proto-svc"),
+        ("thrift-op", "thrift-svc"),
     ]
 
 
@@ -230,7 +251,7 @@ def test_refused_bodies_get_go_answers_and_are_not_forwarded(zipkin: Running) ->
         b"unsupported Content-Encoding: br\n",
     )
     status, body, _ = zipkin.post("/api/v1/spans", b"\x0c\x00\x00\x00\x01", {"Content-Type": "application/x-thrift"})
-    assert status == 400 and b"Thrift" in body
+    assert status == 400 and body.startswith(b"cannot decode Zipkin v1 thrift: ")
 
     # A refused body records nothing; one good request then shows the series.
     assert zipkin.post("/api/v2/spans", v2_json("ok", "00000000000000c1"))[0] == 202

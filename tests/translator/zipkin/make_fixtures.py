@@ -11,7 +11,8 @@ case below and writes, per case:
   "go_panics"}``: Go's 400 text, that Go's handler panicked (the connection drops), or the OTLP/JSON Go exported, normalized (``normalize.py``) so that the orders Go
   leaves unspecified do not matter.
 
-Run from the repository root: ``.venv/bin/python tests/translator/zipkin/make_fixtures.py``.
+Run from the repository root: ``.venv/bin/python tests/translator/zipkin/make_fixtures.py``
+(``--thrift-only`` records only the v1 thrift cases).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from translator.zipkin.normalize import normalize
 
+from pyotelcol.translator.thriftio import encode_binary
 from pyotelcol.translator.zipkin._proto import ListOfSpans
+from pyotelcol.translator.zipkin.v1_thrift import zipkincore
 
 HERE = Path(__file__).resolve().parent
 TESTDATA = HERE / "testdata"
@@ -508,6 +511,130 @@ V1_JSON_ERRORS: dict[str, str] = {
 }
 
 
+# --- v1 thrift cases ---------------------------------------------------------------------------------
+def thrift_body(spans: list[dict[str, Any]]) -> bytes:
+    """A binary-protocol ``list<Span>`` of zipkinCore.thrift, as Zipkin v1 clients send it."""
+    core = zipkincore
+
+    def endpoint(ep: dict[str, Any] | None) -> Any:
+        return None if ep is None else core.Endpoint(**ep)
+
+    objs = []
+    for fields in spans:
+        fields = dict(fields)
+        fields["annotations"] = [
+            core.Annotation(timestamp=ts, value=value, host=endpoint(host))
+            for ts, value, host in fields.get("annotations", [])
+        ]
+        fields["binary_annotations"] = [
+            core.BinaryAnnotation(key=key, value=value, annotation_type=kind, host=endpoint(host))
+            for key, value, kind, host in fields.get("binary_annotations", [])
+        ]
+        objs.append(core.Span(**fields))
+    wrapped = encode_binary(core.SpanList(spans=objs))
+    return wrapped[3:-1]  # the list without the wrapper struct's field header and stop byte
+
+
+_AT = zipkincore.AnnotationType
+HOST_A = {"ipv4": -1407254524, "port": 8080, "service_name": "service1"}
+HOST_B = {
+    "ipv4": 0x0A000001,
+    "port": -1,
+    "service_name": "db",
+    "ipv6": bytes.fromhex("20010db8000000000000000000000001"),
+}
+V1_THRIFT: dict[str, list[dict[str, Any]]] = {
+    "v1thrift_basic": [
+        {
+            "trace_id": 0x5AF7183FB1D4CF5F,
+            "trace_id_high": -0x5AF7183FB1D4CF5F,
+            "id": 1,
+            "name": "checkAvailability",
+            "timestamp": T0,
+            "duration": 100,
+            "annotations": [(T0, "sr", HOST_A), (T0 + 50, "custom time event", HOST_A), (T0 + 100, "ss", HOST_A)],
+            "binary_annotations": [
+                ("b.true", b"\x01", _AT.BOOL, None),
+                ("b.false", b"\x00", _AT.BOOL, None),
+                ("b.other", b"\x02", _AT.BOOL, None),
+                ("bytes", b"\x00\xffhi", _AT.BYTES, None),
+                ("i16", b"\xff\xfe", _AT.I16, None),
+                ("i32", b"\xff\xff\xff\xfe\x00", _AT.I32, None),
+                ("i64", (-5).to_bytes(8, "big", signed=True), _AT.I64, None),
+                ("double", bytes.fromhex("400921fb54442d18"), _AT.DOUBLE, None),
+                ("string", "héllo".encode(), _AT.STRING, None),
+                ("http.status_code", (503).to_bytes(4, "big"), _AT.I32, HOST_A),
+            ],
+        },
+        {
+            "trace_id": 0x5AF7183FB1D4CF5F,
+            "id": 2,
+            "parent_id": 1,
+            "name": "query",
+            "annotations": [(T0 + 10, "cs", HOST_B), (T0 + 40, "cr", HOST_B)],
+            "binary_annotations": [("error", b"timeout", _AT.STRING, None), ("lc", b"jdbc", _AT.STRING, None)],
+        },
+    ],
+    "v1thrift_local_component": [
+        {
+            "trace_id": 7,
+            "id": 5,
+            "name": "local",
+            "timestamp": T0,
+            "duration": 1,
+            "binary_annotations": [("lc", b"scheduler", _AT.STRING, None)],
+        },
+        {
+            "trace_id": 7,
+            "id": 6,
+            "name": "named",
+            "timestamp": T0,
+            "duration": 1,
+            "binary_annotations": [("lc", b"x", _AT.STRING, {"service_name": "from-binary", "port": 1})],
+        },
+        {"trace_id": 7, "id": 8, "name": "nothing"},
+    ],
+    "v1thrift_short_values": [
+        {
+            "trace_id": 9,
+            "id": 1,
+            "name": "short",
+            "timestamp": T0,
+            "binary_annotations": [
+                ("i16", b"\x01", _AT.I16, None),
+                ("i32", b"\x01\x02", _AT.I32, None),
+                ("i64", b"\x01\x02\x03", _AT.I64, None),
+                ("double", b"\x01", _AT.DOUBLE, None),
+                ("census.status_code", (2).to_bytes(4, "big"), _AT.I32, None),
+                ("census.status_description", b"bad", _AT.STRING, None),
+            ],
+        },
+    ],
+    "v1thrift_ipv6": [
+        {
+            "trace_id": 10,
+            "id": 1,
+            "name": "v6",
+            "annotations": [
+                (T0, "sr", {"service_name": "mapped", "ipv6": bytes.fromhex("00000000000000000000ffff01020304")}),
+            ],
+        },
+        {
+            "trace_id": 10,
+            "id": 2,
+            "name": "odd",
+            "annotations": [
+                (T0, "cs", {"service_name": "odd", "ipv6": b"\x01\x02\x03"}),
+            ],
+        },
+    ],
+}
+V1_THRIFT_ERRORS: dict[str, bytes] = {
+    "v1thrift_err_garbage": b"\xff\xff\xff",
+    "v1thrift_err_truncated": thrift_body(V1_THRIFT["v1thrift_local_component"])[:20],
+}
+
+
 # --- running Go --------------------------------------------------------------------------------------
 
 
@@ -577,7 +704,7 @@ def post(port: int, path: str, body: bytes, content_type: str) -> tuple[int, byt
 
 
 def record(name: str, body: bytes, path: str, content_type: str, parsed: bool, ports: dict[str, int]) -> None:
-    ext = "pb" if content_type == "application/x-protobuf" else "json"
+    ext = {"application/x-protobuf": "pb", "application/x-thrift": "thrift"}.get(content_type, "json")
     (TESTDATA / f"{name}.input.{ext}").write_bytes(body)
     status, reply = post(ports["parsed" if parsed else "plain"], path, body, content_type)
     expected: dict[str, Any] = {"path": path, "content_type": content_type, "parse_string_tags": parsed}
@@ -598,7 +725,8 @@ def record(name: str, body: bytes, path: str, content_type: str, parsed: bool, p
 
 
 def main() -> None:
-    binary = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_BINARY
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    binary = args[0] if args else DEFAULT_BINARY
     ports = {"plain": free_port(), "parsed": free_port(), "sink": free_port()}
     sink = ThreadingHTTPServer(("127.0.0.1", ports["sink"]), Sink)
     threading.Thread(target=sink.serve_forever, daemon=True).start()
@@ -618,8 +746,16 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
         TESTDATA.mkdir(exist_ok=True)
+        thrift_ct = "application/x-thrift"
+        for name, spans in V1_THRIFT.items():
+            record(name, thrift_body(spans), "/api/v1/spans", thrift_ct, False, ports)
+        for name, body in V1_THRIFT_ERRORS.items():
+            record(name, body, "/api/v1/spans", thrift_ct, False, ports)
+        if "--thrift-only" in sys.argv:
+            return
         for old in TESTDATA.glob("*"):
-            old.unlink()
+            if ".thrift" not in old.name and not old.name.startswith("v1thrift"):
+                old.unlink()
         json_ct, proto_ct = "application/json", "application/x-protobuf"
         for cases, path, parsed in (
             (V2_JSON, "/api/v2/spans", False),
