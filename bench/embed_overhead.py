@@ -153,8 +153,18 @@ def _run_mode(mode: str, requests: int, tmp: Path) -> dict[str, Any]:
     try:
         sidecar_cpu0 = _child_cpu(sidecar.pid) if sidecar is not None else 0.0
         out = subprocess.run(
-            [sys.executable, __file__, "--child", mode, "--requests", str(requests), "--port", str(port),
-             "--config", str(config)],
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                mode,
+                "--requests",
+                str(requests),
+                "--port",
+                str(port),
+                "--config",
+                str(config),
+            ],
             capture_output=True,
             text=True,
             check=True,
