@@ -140,12 +140,11 @@ class PData(Generic[M]):
             raise ReadOnlyError(f"{self.signal.value} data is shared read-only between consumers")
 
     def replace_wire(self, wire: bytes, checked: bool) -> None:
-        """Swap the bytes of bytes-only data for edited ones without parsing (``splice``): the
-        write guard runs, the item count is kept (the edit must not add or remove items), and
-        ``checked`` says whether the new bytes are known to parse back."""
+        """Swap the wire bytes for edited ones without a full serialize (``splice``): the read-only
+        check runs, the item count is kept (the edit must not add or remove items), ``checked``
+        says whether the new bytes are known to parse back. A parsed message must already hold
+        the same change."""
         self.ensure_writable()
-        if self._msg is not None:
-            raise ValueError("replace_wire is for data that holds only wire bytes")
         self._wire = wire
         self._checked = checked
 
