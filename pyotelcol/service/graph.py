@@ -262,7 +262,7 @@ class _Builder:
             settings = self.make_settings(prid, Kind.PROCESSOR, signal, pid)
             try:
                 instance = factory.create_for(signal, settings, comp.config, next_consumer)
-            except UnsupportedSignalError as exc:
+            except ValueError as exc:  # an unsupported signal, or a config this signal refuses
                 raise GraphError(f'failed to create "{prid}" processor, in pipeline "{pid}": {exc}') from None
             self.log_stability(Kind.PROCESSOR, prid, factory.stability[signal])
             key = ("processor", pid, prid)
