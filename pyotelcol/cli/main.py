@@ -54,6 +54,7 @@ class Options:
     workers: int | None = None
     gate_id: str | None = None
     validate: bool = True
+    ottl: dict[str, Any] = field(default_factory=dict)  # the ``ottl`` command's flags and FILE
 
 
 _CONFIG_FLAGS = (
@@ -146,6 +147,23 @@ def _commands(prog: str) -> dict[str, Command]:
             aliases=("print-initial-config",),
         ),
         Command(
+            "ottl",
+            "Runs OTTL statements or conditions on an OTLP JSON file (not in the Go collector)",
+            (
+                Flag("signal", "traces, metrics or logs", varname="string"),
+                Flag("statement", "an OTTL statement to run (repeatable)", kind="list", varname="statement"),
+                Flag("condition", "an OTTL condition to evaluate (repeatable)", kind="list", varname="condition"),
+                Flag("context", "the OTTL context (default: inferred from the paths)", varname="string"),
+                Flag("error-mode", "propagate (default), ignore or silent", varname="string"),
+                _help_flag("ottl"),
+            ),
+            max_args=1,
+            use="ottl --signal SIGNAL (--statement S ... | --condition C ...) [FILE|-]",
+            long="Reads OTLP JSON (a file, or standard input when FILE is - or absent), runs the statements and "
+            "prints the resulting OTLP JSON, or evaluates the conditions and prints one line per item with "
+            "its result. Statements are compiled as the transform processor compiles them.",
+        ),
+        Command(
             "validate",
             "Validates the config without running the collector",
             (*_CONFIG_FLAGS, _GATES_FLAG, _help_flag("validate")),
@@ -210,6 +228,8 @@ def parse_args(argv: Sequence[str], prog: str = "pyotelcol", version: str = __ve
     opts.gate_id = parsed.args[0] if command.name == "featuregate" and parsed.args else None
     opts.validate = values.get("validate", True)
     opts.workers = values.get("workers")
+    if command.name == "ottl":
+        opts.ottl = {**values, "file": parsed.args[0] if parsed.args else "-"}
     return opts
 
 
@@ -611,6 +631,10 @@ def main(argv: Sequence[str] | None = None, factories: Factories | None = None, 
             sys.stdout.write(print_initial_config(opts, factories, gates))
         elif opts.command == "validate":
             validate_command(opts, factories, gates)
+        elif opts.command == "ottl":
+            from ..ottl.cli import ottl_command
+
+            return ottl_command(opts.ottl)
         else:
             try:
                 count = workers.workers_requested(opts.workers)
