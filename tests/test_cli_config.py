@@ -202,7 +202,16 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
     }
     assert names == {
         "receivers": ["jaeger", "nop", "otlp", "prometheus", "python", "sdk", "zipkin"],
-        "processors": ["batch", "memory_limiter", "python"],
+        "processors": [
+            "attributes",
+            "batch",
+            "filter",
+            "memory_limiter",
+            "python",
+            "resource",
+            "resource_detection",
+            "transform",
+        ],
         "exporters": ["debug", "file", "nop", "otlp_grpc", "otlp_http", "python"],
         "connectors": ["forward", "python"],
         "extensions": ["basicauth", "bearertokenauth", "file_storage", "health_check", "pprof", "zpages"],
