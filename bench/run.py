@@ -193,6 +193,76 @@ class Collector:
         return rc
 
 
+class RotelAgent:
+    """rotel-agent (a Rust OTLP agent) in place of the collector, for comparison: OTLP in on the
+    receiver ports, OTLP/gRPC out to the gRPC sink, no compression (as the pyotelcol scenarios)."""
+
+    def __init__(self, name: str, binary: str, args: list[str]) -> None:
+        for port in (RECV_GRPC, RECV_HTTP):
+            wait_free(port)
+        self.log = open(TMP / f"{name}.log", "wb")  # noqa: SIM115
+        cmd = [
+            binary,
+            "start",
+            "--otlp-grpc-endpoint",
+            f"127.0.0.1:{RECV_GRPC}",
+            "--otlp-http-endpoint",
+            f"127.0.0.1:{RECV_HTTP}",
+            "--otlp-grpc-max-recv-msg-size-mib",
+            "64",
+            "--exporter",
+            "otlp",
+            "--otlp-exporter-endpoint",
+            f"http://127.0.0.1:{SINK_GRPC}",
+            "--otlp-exporter-protocol",
+            "grpc",
+            "--otlp-exporter-compression",
+            "none",
+            "--pid-file",
+            str(TMP / f"{name}.pid"),
+            "--log-file",
+            str(TMP / f"{name}.agent.log"),
+            *args,
+        ]
+        self.proc = subprocess.Popen(cmd, cwd=HERE, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(RECV_GRPC, proc=self.proc)
+        wait_port(RECV_HTTP, proc=self.proc)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.log.close()
+        return 0 if rc in (0, -signal.SIGTERM) else rc
+
+
+def find_rotel(option: str) -> str | None:
+    """rotel-agent: ``--rotel PATH``, else ``$ROTEL_AGENT``, else the binary inside an importable
+    ``rotel`` package (PyPI wheel ``rotel``), else ``rotel-agent`` on PATH."""
+    for candidate in (option, os.environ.get("ROTEL_AGENT", "")):
+        if candidate:
+            return candidate if os.access(candidate, os.X_OK) else None
+    try:
+        import rotel  # type: ignore[import-not-found]
+
+        bundled = Path(rotel.__file__).resolve().parent / "rotel-agent"
+        if os.access(bundled, os.X_OK):
+            return str(bundled)
+    except ImportError:
+        pass
+    return shutil.which("rotel-agent")
+
+
+ROTEL: str | None = None
+
+
 def loadgen(
     proto: str,
     port: int,
@@ -286,10 +356,14 @@ def throughput(sc: Scenario, requests: int, measured: dict[str, dict[str, Any]])
         rate = 0.6 * base / payload.SPANS_PER_REQUEST
         requests = 10**7
     sinks = Servers("sink", SINK_GRPC, SINK_HTTP, max_rate=max_rate)
-    col: Collector | None = None
+    col: Collector | RotelAgent | None = None
     sampler: RssSampler | None = None
     try:
-        col = Collector(sc.name, sc.config)
+        if sc.agent == "rotel":
+            assert ROTEL is not None
+            col = RotelAgent(sc.name, ROTEL, sc.rotel_args)
+        else:
+            col = Collector(sc.name, sc.config)
         time.sleep(1.0)
         idle = mem_mb(col.pid)["VmRSS"]
         profiler = None
@@ -467,7 +541,14 @@ def main() -> int:
     p.add_argument("--requests", type=int, default=0, help="requests of 512 spans per scenario")
     p.add_argument("--out", default=str(HERE / "results.json"))
     p.add_argument("--keep", action="store_true", help="keep the temp dir (configs, collector logs)")
+    p.add_argument(
+        "--rotel",
+        default="",
+        help="rotel-agent binary for the rotel_* scenarios (default: $ROTEL_AGENT, the 'rotel' package, PATH)",
+    )
     args = p.parse_args()
+    global ROTEL
+    ROTEL = find_rotel(args.rotel)
     requests = args.requests or (60 if args.quick else 400)
     chosen = [
         s
@@ -481,6 +562,13 @@ def main() -> int:
     results: dict[str, dict[str, Any]] = {}
     ceilings: dict[str, dict[str, Any]] = {}
     started = time.monotonic()
+    if ROTEL is None and any(s.agent == "rotel" for s in chosen):
+        print(
+            "rotel-agent not found (--rotel PATH, $ROTEL_AGENT, pip install rotel): skipping "
+            + ", ".join(s.name for s in chosen if s.agent == "rotel"),
+            flush=True,
+        )
+        chosen = [s for s in chosen if s.agent != "rotel"]
     for sc in chosen:
         print(f"== {sc.name}: {sc.description}", flush=True)
         try:

@@ -79,6 +79,8 @@ def _config(processors: str, exporters: list[str], pipeline_processors: list[str
 
 
 _BATCH = "  batch:\n"
+# One resource attribute inserted: the edit the rotel scenario makes with --otel-resource-attributes.
+_RESOURCE = "  resource:\n    attributes:\n      - {key: deployment.environment, value: bench, action: insert}\n"
 MEMORY_LIMIT_MIB = 160
 _LIMITER = f"""  memory_limiter:
     check_interval: 100ms
@@ -110,6 +112,10 @@ class Scenario:
     kind: str = "throughput"  # throughput | limiter | soak | idle
     full_only: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    # What runs as the collector: pyotelcol with ``config``, or ``rotel`` (rotel-agent, a Rust
+    # OTLP agent, for comparison) with ``rotel_args`` added to its receiver/exporter flags.
+    agent: str = "pyotelcol"
+    rotel_args: list[str] = field(default_factory=list)
 
     @property
     def ceiling_key(self) -> str:
@@ -153,6 +159,38 @@ SCENARIOS = [
         _config(_BATCH, ["grpc"], ["batch"]),
         kind="soak",
         full_only=True,
+    ),
+    Scenario(
+        "grpc_passthrough",
+        "OTLP/gRPC -> OTLP/gRPC sink, no processor",
+        "grpc",
+        _config("", ["grpc"], []),
+    ),
+    Scenario(
+        "grpc_resource",
+        "OTLP/gRPC -> resource (insert 1 attribute) -> OTLP/gRPC sink",
+        "grpc",
+        _config(_RESOURCE, ["grpc"], ["resource"]),
+    ),
+    Scenario(
+        "grpc_batch_resource",
+        "OTLP/gRPC -> batch -> resource (insert 1 attribute) -> OTLP/gRPC sink",
+        "grpc",
+        _config(_BATCH + _RESOURCE, ["grpc"], ["batch", "resource"]),
+    ),
+    Scenario(
+        "rotel_passthrough",
+        "rotel-agent: OTLP/gRPC -> OTLP/gRPC sink, batching off",
+        "grpc",
+        agent="rotel",
+        rotel_args=["--disable-batching"],
+    ),
+    Scenario(
+        "rotel_resource",
+        "rotel-agent: OTLP/gRPC -> --otel-resource-attributes (1 attribute) -> OTLP/gRPC sink, batching off",
+        "grpc",
+        agent="rotel",
+        rotel_args=["--disable-batching", "--otel-resource-attributes", "deployment.environment=bench"],
     ),
     Scenario("idle", "default distribution, OTLP -> batch -> debug, idle RSS", "grpc", IDLE_CONFIG, kind="idle"),
 ]
