@@ -351,6 +351,15 @@ class UnaryMethod(Generic[Request]):
     handle: Callable[[Request, Context], Awaitable[bytes]]
 
 
+def peer_address(peer: str | None) -> str | None:
+    """grpc's ``ipv4:10.0.0.1:1234`` / ``ipv6:[::1]:1234`` peer as Go's ``net.Addr`` string
+    (``10.0.0.1:1234``, ``[::1]:1234``); other transports (unix sockets) as given."""
+    if not peer:
+        return None
+    scheme, sep, rest = peer.partition(":")
+    return rest if sep and scheme in ("ipv4", "ipv6") else peer
+
+
 def _metadata(context: Context) -> dict[str, list[str]]:
     pairs = []
     for key, value in context.invocation_metadata() or ():
@@ -426,11 +435,13 @@ class GrpcServer:
             if self._auth is not None:
                 metadata = _metadata(context)
                 auth_data = await self._authenticate(metadata, context)
-            if not include_metadata and not auth_data:
-                return await method.handle(request, context)
             if include_metadata and metadata is None:
                 metadata = _metadata(context)
-            info = client.Info(auth=auth_data or None, metadata=client.Metadata(metadata if include_metadata else None))
+            info = client.Info(
+                addr=peer_address(context.peer()),
+                auth=auth_data or None,
+                metadata=client.Metadata(metadata if include_metadata else None),
+            )
             with client.with_info(info):
                 return await method.handle(request, context)
 

@@ -354,6 +354,16 @@ def _body_error(exc: BaseException) -> RequestError:
 RouteHandler = Callable[[ServerRequest], Awaitable[web.StreamResponse]]
 
 
+def _peer_address(request: web.BaseRequest) -> str | None:
+    """The client's ``host:port`` as Go's ``net.Addr`` prints it (IPv6 in brackets)."""
+    transport = request.transport
+    peer = transport.get_extra_info("peername") if transport is not None else None
+    if not isinstance(peer, tuple) or len(peer) < 2:
+        return None
+    host, port = str(peer[0]), peer[1]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 class _Answered(Exception):
     def __init__(self, response: web.StreamResponse) -> None:
         super().__init__()
@@ -500,7 +510,11 @@ class HttpServer:
             cors.actual(request, cors_headers)
         auth_data = await self._authenticate(self._auth, request) if self._auth is not None else None
         metadata = client.Metadata(metadata_from_pairs(request.headers.items())) if self._cfg.include_metadata else None
-        info = client.Info(auth=auth_data or None, metadata=metadata if metadata is not None else client.Metadata())
+        info = client.Info(
+            addr=_peer_address(request),
+            auth=auth_data or None,
+            metadata=metadata if metadata is not None else client.Metadata(),
+        )
         served = ServerRequest(self, request, info)
         try:
             await served._decode_prefix(self._algorithms)

@@ -159,8 +159,15 @@ def test_the_readme_example_on_spans(delivered: dict[str, list[Any]]) -> None:
         "account_id": 2245,
         "region": "us-east-1",
         "tenant_id": "acme",  # from the gRPC metadata the SDK sent
+        "client.address": "127.0.0.1",  # the peer of the gRPC connection
     }
-    assert spans["healthz"] == {"redacted_span": True, "account_id": 2245, "region": "us-east-1", "tenant_id": "acme"}
+    assert spans["healthz"] == {
+        "redacted_span": True,
+        "account_id": 2245,
+        "region": "us-east-1",
+        "tenant_id": "acme",
+        "client.address": "127.0.0.1",
+    }
 
 
 def test_include_and_exclude_select_spans(delivered: dict[str, list[Any]]) -> None:
