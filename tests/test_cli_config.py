@@ -212,7 +212,16 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
             "resource_detection",
             "transform",
         ],
-        "exporters": ["debug", "file", "nop", "otlp_grpc", "otlp_http", "python"],
+        "exporters": [
+            "debug",
+            "file",
+            "nop",
+            "otlp_grpc",
+            "otlp_http",
+            "prometheus",
+            "prometheus_remote_write",
+            "python",
+        ],
         "connectors": ["forward", "python"],
         "extensions": ["basicauth", "bearertokenauth", "file_storage", "health_check", "pprof", "zpages"],
     }

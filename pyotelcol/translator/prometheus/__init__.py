@@ -12,7 +12,7 @@ The other direction (the ``prometheus`` and ``prometheus_remote_write`` exporter
 - ``from_otlp``: what both exporters share (label values, ``job``/``instance``, Go's float
   formatting, resource attributes as labels).
 - ``to_remote_write``: OTLP metrics → remote-write time series and requests; ``prompb``: the
-  remote-write 1.0 protobuf messages.
+  remote-write 1.0 protobuf messages; ``client_model``: the protobuf exposition messages.
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def _file() -> descriptor_pb2.FileDescriptorProto:
     return descriptor_pb2.FileDescriptorProto(
         name="pyotelcol/translator/prometheus/client_model.proto",
         package=_PACKAGE,
-        syntax="proto2",
+        # proto2: protoc leaves ``syntax`` unset for it
         dependency=["google/protobuf/timestamp.proto"],
         message_type=messages,
         enum_type=[metric_type],
