@@ -201,7 +201,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
         for kind in ("receivers", "processors", "exporters", "connectors", "extensions")
     }
     assert names == {
-        "receivers": ["host_metrics", "jaeger", "nop", "otlp", "prometheus", "python", "sdk", "zipkin"],
+        "receivers": ["file_log", "host_metrics", "jaeger", "nop", "otlp", "prometheus", "python", "sdk", "zipkin"],
         "processors": [
             "attributes",
             "batch",
