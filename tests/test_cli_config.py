@@ -205,8 +205,12 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
         "processors": [
             "attributes",
             "batch",
+            "cumulative_to_delta",
+            "delta_to_rate",
             "filter",
+            "groupbyattrs",
             "memory_limiter",
+            "metrics_transform",
             "probabilistic_sampler",
             "python",
             "redaction",
