@@ -1,5 +1,5 @@
 """Decorators that turn a plain function into a packaged component (``pyotelcol.processor``,
-``pyotelcol.exporter``).
+``pyotelcol.exporter``, ``pyotelcol.receiver``, ``pyotelcol.connector``).
 
 ::
 
@@ -35,7 +35,7 @@ from .component import Kind, Settings, Signal, StabilityLevel
 from .component.ids import validate_type
 from .consumer import Consumer, PermanentError
 
-__all__ = ["PythonComponent", "exporter", "processor"]
+__all__ = ["PythonComponent", "connector", "exporter", "processor", "receiver"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,16 +45,28 @@ class NoConfig:
     """The config of a component that declares none: an empty section."""
 
 
+def _signal(name: str) -> Signal:
+    try:
+        signal = Signal(name)
+    except ValueError:
+        signal = None
+    if signal not in (Signal.TRACES, Signal.METRICS, Signal.LOGS):
+        raise ValueError(f"unknown signal {name!r}: use traces, metrics or logs")
+    return signal
+
+
 def _signals(names: Iterable[str]) -> tuple[Signal, ...]:
-    out = []
-    for name in names:
-        try:
-            out.append(Signal(name))
-        except ValueError:
-            raise ValueError(f"unknown signal {name!r}: use traces, metrics or logs") from None
+    out = tuple(_signal(name) for name in names)
     if not out:
         raise ValueError("a component needs at least one signal")
-    return tuple(out)
+    return out
+
+
+def _pairs(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[Signal, Signal], ...]:
+    out = tuple((_signal(source), _signal(target)) for source, target in pairs)
+    if not out:
+        raise ValueError("a connector needs at least one (source, target) signal pair")
+    return out
 
 
 def _level(name: str) -> StabilityLevel:
@@ -65,18 +77,20 @@ def _level(name: str) -> StabilityLevel:
 
 
 class PythonComponent(Generic[F]):
-    """A function with the metadata of the component it is; calling it calls the function."""
+    """A function with the metadata of the component it is; calling it calls the function.
+    ``signals``: the signals it takes; for a connector, ``(source, target)`` pairs."""
 
     def __init__(
         self,
         kind: Kind,
         fn: F,
         type_: str,
-        signals: Sequence[str],
+        signals: Sequence[Any],
         config: type[Any] | None,
         stability: str,
         timeout: timedelta | None,
         run_in_thread: bool,
+        error_mode: str = "propagate",
     ) -> None:
         validate_type(type_)
         if config is not None and not dataclasses.is_dataclass(config):
@@ -85,8 +99,18 @@ class PythonComponent(Generic[F]):
         self.kind = kind
         self.fn = fn
         self.type = type_
-        self.signals = _signals(signals)
+        if kind is Kind.CONNECTOR:
+            self.pairs = _pairs(signals)
+            self.signals = tuple(dict.fromkeys(s for pair in self.pairs for s in pair))
+        else:
+            self.pairs = ()
+            self.signals = _signals(signals)
+        if error_mode not in ("propagate", "ignore", "silent"):
+            raise ValueError(f"error_mode must be propagate, ignore or silent, got {error_mode!r}")
+        self.error_mode = error_mode
         self.stability = _level(stability)
+        # One running receiver per config object, whatever the signals (as the python receiver).
+        self._receivers: Any = None
         self.config_class: type[Any] = config or NoConfig
         self.timeout = timeout
         self.run_in_thread = run_in_thread
@@ -106,16 +130,40 @@ class PythonComponent(Generic[F]):
 
     def create_factory(self) -> Any:
         """The component factory (for an entry point or a builder manifest)."""
+        from .factories import ConnectorFactory, ExporterFactory, ProcessorFactory, ReceiverFactory
+
         stability = dict.fromkeys(self.signals, self.stability)
         if self.kind is Kind.PROCESSOR:
-            from .factories import ProcessorFactory
-
             return ProcessorFactory(self.type, self.config_class, create=self._create_processor, stability=stability)
-        from .factories import ExporterFactory
-
+        if self.kind is Kind.RECEIVER:
+            return ReceiverFactory(self.type, self.config_class, create=self._create_receiver, stability=stability)
+        if self.kind is Kind.CONNECTOR:
+            pairs = dict.fromkeys(self.pairs, self.stability)
+            return ConnectorFactory(self.type, self.config_class, create=self._create_connector, stability=pairs)
         return ExporterFactory(
             self.type, self._exporter_config_class(), create=self._create_exporter, stability=stability
         )
+
+    # -- receivers ----------------------------------------------------------------------------
+    def _create_receiver(self, settings: Settings, signal: Signal, cfg: Any, next_consumer: Consumer) -> Any:
+        from .helpers.pyreceiver import FunctionReceiver
+        from .helpers.sharedcomponent import SharedComponents
+
+        if self._receivers is None:
+            self._receivers = SharedComponents[FunctionReceiver]()
+        receiver: FunctionReceiver = self._receivers.get_or_add(
+            cfg, lambda: FunctionReceiver(settings, self.fn, cfg, self.name)
+        )
+        receiver.register(signal, next_consumer)
+        return receiver
+
+    # -- connectors ---------------------------------------------------------------------------
+    def _create_connector(
+        self, settings: Settings, source: Signal, target: Signal, cfg: Any, next_consumer: Consumer
+    ) -> Any:
+        from .helpers.pyconnector import FunctionConnector
+
+        return FunctionConnector(settings, target, self._call(cfg), self.error_mode, next_consumer)
 
     # -- processors ---------------------------------------------------------------------------
     def _create_processor(self, settings: Settings, signal: Signal, cfg: Any, next_consumer: Consumer) -> Any:
@@ -168,6 +216,11 @@ class PythonComponent(Generic[F]):
         return ExporterHelper(settings, signal, push, timeout=None, retry=cfg.retry_on_failure, queue=cfg.sending_queue)
 
     # -- docs ---------------------------------------------------------------------------------
+    def _signals_text(self) -> str:
+        if self.pairs:
+            return ", ".join(f"{a.value} → {b.value}" for a, b in self.pairs)
+        return ", ".join(s.value for s in self.signals)
+
     def readme(self) -> str:
         """A README stub: what the component is, its stability and its config table."""
         kind = self.kind.value
@@ -176,7 +229,7 @@ class PythonComponent(Generic[F]):
             "",
             "| Status | |",
             "|---|---|",
-            f"| Stability | {self.stability.name.lower()}: {', '.join(s.value for s in self.signals)} |",
+            f"| Stability | {self.stability.name.lower()}: {self._signals_text()} |",
             f"| Source | `{self.name}` |",
             "",
             (self.fn.__doc__ or "").strip() or f"A {kind} written in Python.",
@@ -186,7 +239,7 @@ class PythonComponent(Generic[F]):
             "| Key | Type | Default |",
             "|---|---|---|",
         ]
-        config_class = self.config_class if self.kind is Kind.PROCESSOR else self._exporter_config_class()
+        config_class = self._exporter_config_class() if self.kind is Kind.EXPORTER else self.config_class
         for f in dataclasses.fields(config_class):
             if f.default is not dataclasses.MISSING:
                 default = repr(f.default)
@@ -203,14 +256,15 @@ class PythonComponent(Generic[F]):
 def _decorator(
     kind: Kind,
     type_: str,
-    signals: Sequence[str],
+    signals: Sequence[Any],
     config: type[Any] | None,
     stability: str,
     timeout: timedelta | None,
     run_in_thread: bool,
+    error_mode: str = "propagate",
 ) -> Callable[[F], PythonComponent[F]]:
     def wrap(fn: F) -> PythonComponent[F]:
-        return PythonComponent(kind, fn, type_, signals, config, stability, timeout, run_in_thread)
+        return PythonComponent(kind, fn, type_, signals, config, stability, timeout, run_in_thread, error_mode)
 
     return wrap
 
@@ -242,3 +296,31 @@ def exporter(
     send, retried per ``retry_on_failure`` unless it is a PermanentError. The YAML section also
     takes ``timeout``, ``sending_queue`` and ``retry_on_failure`` as every exporter's."""
     return _decorator(Kind.EXPORTER, type, signals, config, stability, timeout, run_in_thread)
+
+
+def receiver(
+    type: str,
+    *,
+    signals: Sequence[str] = ("traces", "metrics", "logs"),
+    config: type[Any] | None = None,
+    stability: str = "development",
+) -> Callable[[F], PythonComponent[F]]:
+    """A receiver from ``fn(emit, config)``, run from start to shutdown: an ``async def`` awaits
+    ``emit(data)`` per request (cancelled at shutdown); a plain function runs in its own thread
+    where ``emit`` blocks (``pyotelcol.helpers.pyreceiver.ReceiverStopped`` at shutdown)."""
+    return _decorator(Kind.RECEIVER, type, signals, config, stability, None, False)
+
+
+def connector(
+    type: str,
+    *,
+    pairs: Sequence[tuple[str, str]],
+    config: type[Any] | None = None,
+    stability: str = "development",
+    timeout: timedelta | None = timedelta(seconds=1),
+    run_in_thread: bool = False,
+    error_mode: str = "propagate",
+) -> Callable[[F], PythonComponent[F]]:
+    """A connector from ``fn(data, config) -> data of the target signal | None`` for each
+    ``(source, target)`` pair, e.g. ``pairs=[("traces", "metrics")]``."""
+    return _decorator(Kind.CONNECTOR, type, pairs, config, stability, timeout, run_in_thread, error_mode)

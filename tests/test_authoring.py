@@ -22,10 +22,12 @@ PACKAGE = '''
 """Acme's scrubber, written as plain functions."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyotelcol
+from pyotelcol.pdata import Logs, Traces
 from pyotelcol.pdata.otlpjson import to_json
 
 
@@ -54,6 +56,36 @@ def scrub(data, config: ScrubConfig):
 @dataclass
 class JournalConfig:
     path: str = ""
+
+
+@dataclass
+class TickConfig:
+    count: int = 2
+
+
+@pyotelcol.receiver("ticks", signals=["traces"], config=TickConfig)
+async def ticks(emit, config: TickConfig) -> None:
+    """Emits ``count`` one-span traces, then idles."""
+    for i in range(config.count):
+        traces = Traces.empty()
+        span = traces.resource_spans.append_empty().scope_spans.append_empty().spans.append_empty()
+        span.name = f"tick-{i}"
+        span.trace_id = (i + 1).to_bytes(16, "big")
+        span.span_id = (i + 1).to_bytes(8, "big")
+        await emit(traces)
+    await asyncio.Event().wait()
+
+
+@pyotelcol.connector("span_names", pairs=[("traces", "logs")])
+def span_names(data, config):
+    """One log record per span, its body the span's name."""
+    logs = Logs.empty()
+    records = logs.resource_logs.append_empty().scope_logs.append_empty().log_records
+    for rs in data.resource_spans:
+        for ss in rs.scope_spans:
+            for span in ss.spans:
+                records.append_empty().body.set_str(span.name)
+    return logs
 
 
 @pyotelcol.exporter("journal", config=JournalConfig)
@@ -93,7 +125,9 @@ def _install(site: Path) -> dict[str, str]:
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-scrub\nVersion: 0.1.0\n")
     (info / "entry_points.txt").write_text(
         "[pyotelcol.processors]\nscrub = acme_scrub:scrub.create_factory\n\n"
-        "[pyotelcol.exporters]\njournal = acme_scrub:journal.create_factory\n"
+        "[pyotelcol.exporters]\njournal = acme_scrub:journal.create_factory\n\n"
+        "[pyotelcol.receivers]\nticks = acme_scrub:ticks.create_factory\n\n"
+        "[pyotelcol.connectors]\nspan_names = acme_scrub:span_names.create_factory\n"
     )
     return {"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
 
@@ -140,6 +174,54 @@ def test_decorated_components_run_in_a_collector(tmp_path: Path) -> None:
 
     listed = run_cli("components", env=env)
     assert "name: scrub" in listed.stdout and "module: acme-scrub 0.1.0" in listed.stdout
+
+
+def test_decorated_receiver_and_connector(tmp_path: Path) -> None:
+    env = _install(tmp_path / "site")
+    traces_out, logs_out = tmp_path / "traces.jsonl", tmp_path / "logs.jsonl"
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        textwrap.dedent(
+            f"""
+            receivers:
+              ticks: {{count: 3}}
+            connectors:
+              span_names:
+            exporters:
+              journal/traces: {{path: {traces_out}}}
+              journal/logs: {{path: {logs_out}}}
+            service:
+              telemetry: {{metrics: {{level: none}}}}
+              pipelines:
+                traces: {{receivers: [ticks], exporters: [journal/traces, span_names]}}
+                logs: {{receivers: [span_names], exporters: [journal/logs]}}
+            """
+        )
+    )
+
+    def bodies() -> list[str]:
+        if not logs_out.exists():
+            return []
+        return [
+            rec["body"]["stringValue"]
+            for line in logs_out.read_text().splitlines()
+            for rl in json.loads(line)["resourceLogs"]
+            for sl in rl["scopeLogs"]
+            for rec in sl["logRecords"]
+        ]
+
+    col = Collector(config, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while len(bodies()) < 3:
+            assert col.proc.poll() is None, col.stop()[2]
+            assert time.monotonic() < deadline, "the connector's logs never arrived"
+            time.sleep(0.05)
+    finally:
+        code, _, err = col.stop()
+    assert code == 0, err
+    assert sorted(bodies()) == ["tick-0", "tick-1", "tick-2"]
+    assert len(traces_out.read_text().splitlines()) == 3
 
 
 def test_config_is_typed_and_strict(tmp_path: Path) -> None:

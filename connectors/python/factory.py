@@ -8,16 +8,17 @@ from pyotelcol.component import Settings, Signal
 from pyotelcol.consumer import Consumer
 from pyotelcol.factories import ConnectorFactory
 from pyotelcol.factories.metadata import load as load_metadata
+from pyotelcol.helpers.pyconnector import FunctionConnector
+from pyotelcol.helpers.pyfunction import FunctionCall
 
 from .config import Config
-from .connector import PythonConnector
 
 METADATA = load_metadata(__package__)
 TYPE = METADATA.type
 
 
-def _create(settings: Settings, source: Signal, target: Signal, cfg: Any, next_consumer: Consumer) -> PythonConnector:
-    return PythonConnector(settings, target, cfg, next_consumer)
+def _create(settings: Settings, source: Signal, target: Signal, cfg: Any, next_consumer: Consumer) -> FunctionConnector:
+    return FunctionConnector(settings, target, FunctionCall.of(cfg), cfg.error_mode, next_consumer)
 
 
 def create_factory() -> ConnectorFactory:

@@ -1,4 +1,5 @@
-"""Runs the user's function for the collector's life and hands what it emits to the pipelines.
+"""A receiver from a function (the ``python`` receiver type and ``@pyotelcol.receiver``): runs it
+for the collector's life and hands what it emits to the pipelines.
 
 One instance per config whatever the signals (Go's sharedcomponent): ``emit(data)`` routes a
 ``Traces``, ``Metrics`` or ``Logs`` to the pipelines of that signal and returns once they accepted
@@ -14,14 +15,14 @@ import asyncio
 import contextlib
 import inspect
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from pyotelcol.component import Host, Settings, Signal
-from pyotelcol.consumer import Consumer
-from pyotelcol.helpers.pyfunction import FunctionConfig
-from pyotelcol.helpers.sharedcomponent import SharedComponent
-from pyotelcol.pdata import AnyData, Logs, Metrics, Traces
-from pyotelcol.telemetry.obsreport import ReceiverObs
+from ..component import Host, Settings, Signal
+from ..consumer import Consumer
+from ..pdata import AnyData, Logs, Metrics, Traces
+from ..telemetry.obsreport import ReceiverObs
+from .sharedcomponent import SharedComponent
 
 _SIGNALS: dict[type[Any], Signal] = {Traces: Signal.TRACES, Metrics: Signal.METRICS, Logs: Signal.LOGS}
 
@@ -30,12 +31,14 @@ class ReceiverStopped(RuntimeError):
     """The collector is shutting down: the function should return."""
 
 
-class PythonReceiver(SharedComponent):
-    def __init__(self, settings: Settings, cfg: FunctionConfig) -> None:
+class FunctionReceiver(SharedComponent):
+    """``fn(emit, config)``; ``name`` names it in logs and errors."""
+
+    def __init__(self, settings: Settings, fn: Callable[..., Any], config: Any, name: str) -> None:
         super().__init__()
-        self._fn = cfg.ensure_loaded()
-        self._config = cfg.config
-        self._name = cfg.name
+        self._fn = fn
+        self._config = config
+        self._name = name
         self._logger = settings.telemetry.logger
         self._obs = ReceiverObs(settings, transport="python", format=None)
         self._consumers: dict[Signal, Consumer] = {}

@@ -1,28 +1,32 @@
-"""Calls the user's function on each request of the source pipelines and hands what it returns
-to the target pipelines (``function(data, config)`` -> data of the target signal, or None)."""
+"""A connector from a function (the ``python`` connector type and ``@pyotelcol.connector``): calls
+it on each request of the source pipelines and hands what it returns to the target pipelines
+(``function(data, config)`` -> data of the target signal, or None)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pyotelcol.component import Host, Settings, Signal
-from pyotelcol.consumer import Capabilities, Consumer, PermanentError
-from pyotelcol.helpers.pyfunction import FunctionCall
-from pyotelcol.pdata import AnyData, Logs, Metrics, Traces
-
-from .config import Config
+from ..component import Host, Settings, Signal
+from ..consumer import Capabilities, Consumer, PermanentError
+from ..pdata import AnyData, Logs, Metrics, Traces
+from .pyfunction import FunctionCall
 
 _TYPES: dict[Signal, type[Any]] = {Signal.TRACES: Traces, Signal.METRICS: Metrics, Signal.LOGS: Logs}
 # The function may change the data it gets (e.g. pass it on changed when source == target).
 _CAPABILITIES = Capabilities(mutates_data=True)
 
 
-class PythonConnector:
-    def __init__(self, settings: Settings, target: Signal, cfg: Config, next_consumer: Consumer) -> None:
-        self._call = FunctionCall.of(cfg)
+class FunctionConnector:
+    """``error_mode``: propagate (a permanent error to the source pipeline's caller), ignore
+    (logged, nothing sent on) or silent."""
+
+    def __init__(
+        self, settings: Settings, target: Signal, call: FunctionCall, error_mode: str, next_consumer: Consumer
+    ) -> None:
+        self._call = call
         self._target_type = _TYPES[target]
-        self._mode = cfg.error_mode
-        self._name = cfg.name
+        self._mode = error_mode
+        self._name = call.name
         self._next = next_consumer
         self._logger = settings.telemetry.logger
 
