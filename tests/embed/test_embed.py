@@ -5,6 +5,7 @@ standalone too."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIServer, make_server
 
 import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.metrics import MeterProvider
@@ -25,10 +27,12 @@ from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExportResult
-from support import free_port, run_cli
+from support import free_port, otlp_sinks, run_cli
 
 import pyotelcol.embed
 from pyotelcol.embed import EmbedError
+
+SINKS = otlp_sinks()
 
 SCRUB = '''
 def process(data, config):
@@ -44,8 +48,10 @@ def process(data, config):
 '''
 
 
-def _config(tmp_path: Path) -> Path:
+def _config(tmp_path: Path, sink_port: int | None = None) -> Path:
+    """sdk → python/scrub → batch → traces file (or, with ``sink_port``, OTLP/HTTP to a sink)."""
     (tmp_path / "scrub.py").write_text(SCRUB)
+    traces_exporter = "otlp_http" if sink_port else "file/traces"
     path = tmp_path / "collector.yaml"
     path.write_text(
         f"""
@@ -60,10 +66,11 @@ exporters:
   file/traces: {{path: {tmp_path / "traces.jsonl"}}}
   file/logs: {{path: {tmp_path / "logs.jsonl"}}}
   file/metrics: {{path: {tmp_path / "metrics.jsonl"}}}
+  otlp_http: {{endpoint: "http://127.0.0.1:{sink_port or 1}", compression: none}}
 service:
   telemetry: {{metrics: {{level: none}}}}
   pipelines:
-    traces: {{receivers: [sdk], processors: [python/scrub, batch], exporters: [file/traces]}}
+    traces: {{receivers: [sdk], processors: [python/scrub, batch], exporters: [{traces_exporter}]}}
     logs: {{receivers: [sdk], processors: [batch], exporters: [file/logs]}}
     metrics: {{receivers: [sdk], exporters: [file/metrics]}}
 """
@@ -102,9 +109,45 @@ class App:
         return [b"ok"]
 
 
+class SinkThread:
+    """The OTLP/HTTP sink of tests/exporters/otlp on an event loop of its own thread."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.sink = SINKS.HttpSink(self.port)
+        asyncio.run_coroutine_threadsafe(self.sink.start(), self.loop).result(10)
+
+    def spans(self) -> list[Any]:
+        out: list[Any] = []
+        for body in self.sink.accepted_bodies("/v1/traces"):
+            req = ExportTraceServiceRequest()
+            req.ParseFromString(body)
+            out.extend((rs, span) for rs in req.resource_spans for ss in rs.scope_spans for span in ss.spans)
+        return out
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.sink.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[pyotelcol.embed.EmbeddedCollector, TracerProvider, LoggerProvider, int]]:
-    collector = pyotelcol.embed.start(str(_config(tmp_path)))
+def sink() -> Iterator[SinkThread]:
+    running = SinkThread()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def served(
+    tmp_path: Path, sink: SinkThread
+) -> Iterator[tuple[pyotelcol.embed.EmbeddedCollector, TracerProvider, LoggerProvider, int]]:
+    collector = pyotelcol.embed.start(str(_config(tmp_path, sink.port)))
     resource = Resource.create({"service.name": "embedded-app"})
     tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
     tracer_provider.add_span_processor(BatchSpanProcessor(collector.span_exporter()))
@@ -128,7 +171,7 @@ def served(tmp_path: Path) -> Iterator[tuple[pyotelcol.embed.EmbeddedCollector, 
 
 
 @pytest.mark.filterwarnings("ignore:.*LoggingHandler.*:DeprecationWarning")
-def test_app_telemetry_is_filtered_and_redacted_in_process(served: Any, tmp_path: Path) -> None:
+def test_app_telemetry_is_filtered_and_redacted_in_process(served: Any, sink: SinkThread, tmp_path: Path) -> None:
     collector, tracer_provider, logger_provider, port = served
     for route in ["/a", "/healthz", "/b", "/healthz", "/c"]:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{route}", timeout=10) as resp:
@@ -136,13 +179,13 @@ def test_app_telemetry_is_filtered_and_redacted_in_process(served: Any, tmp_path
     # The app's exit path: providers flush into the collector, then the collector flushes.
     assert tracer_provider.force_flush() and logger_provider.force_flush()
     assert collector.stop() == []
-    spans = _spans(tmp_path / "traces.jsonl")
-    assert sorted(s["name"] for s in spans) == ["GET /a", "GET /b", "GET /c"]
-    assert {_attrs(s)["user.email"] for s in spans} == {"****"}
-    req = _lines(tmp_path / "traces.jsonl")[0]
-    assert {"key": "service.name", "value": {"stringValue": "embedded-app"}} in req["resourceSpans"][0]["resource"][
-        "attributes"
-    ]
+    # The traces went through the in-process pipeline to a real OTLP/HTTP endpoint.
+    spans = sink.spans()
+    assert sorted(span.name for _, span in spans) == ["GET /a", "GET /b", "GET /c"]
+    for rs, span in spans:
+        attrs = {kv.key: kv.value.string_value for kv in span.attributes}
+        assert attrs["user.email"] == "****"
+        assert {kv.key: kv.value.string_value for kv in rs.resource.attributes}["service.name"] == "embedded-app"
     logs = [
         rec["body"]["stringValue"]
         for req in _lines(tmp_path / "logs.jsonl")
