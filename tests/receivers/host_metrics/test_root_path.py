@@ -219,7 +219,17 @@ def test_memory_load_and_uptime(batches: list[dict[str, Any]]) -> None:
     assert [v for _, v, _ in _points(batches, "system.linux.memory.available")] == [400 * 1024]
     assert [v for _, v, _ in _points(batches, "system.cpu.load_average.15m")] == [1.5]
     ((_, uptime, _),) = _points(batches, "system.uptime")
-    assert 1000 <= uptime < 1100
+    # seconds since the fake btime, as of the scrape (the tree was written before the collector ran)
+    (point_time,) = [
+        int(p["timeUnixNano"])
+        for batch in batches
+        for rm in batch["resourceMetrics"]
+        for sm in rm["scopeMetrics"]
+        for m in sm["metrics"]
+        if m["name"] == "system.uptime"
+        for p in m["gauge"]["dataPoints"]
+    ][-1:]
+    assert abs(uptime - (point_time / 1e9 - BTIME)) < 2
 
 
 def test_disk_network_paging_processes_filesystem(batches: list[dict[str, Any]], root: Path) -> None:
