@@ -106,3 +106,20 @@ def samples(text: str) -> list[tuple[str, dict[str, str], float]]:
 def series(text: str, name: str, **labels: str) -> list[float]:
     """Values of the samples called ``name`` whose labels include ``labels``."""
     return [v for n, found, v in samples(text) if n == name and all(found.get(k) == x for k, x in labels.items())]
+
+
+def odd_metrics() -> Any:
+    """``tests/fixtures/otlp/metrics-odd.json`` (empty metrics and scopes, duplicate keys, NaN and
+    Infinity, extreme bucket offsets, summaries) as Metrics: the odd-data input of processor tests."""
+    from pyotelcol.component import Signal
+    from pyotelcol.pdata import Metrics
+    from pyotelcol.pdata.otlpjson import decode_request
+
+    data = decode_request(Signal.METRICS, (EXAMPLES / "metrics-odd.json").read_bytes())
+    assert isinstance(data, Metrics)
+    return data
+
+
+def metric_names(data: Any) -> list[str]:
+    """Every metric's name, in order."""
+    return [m.name for rm in data.message.resource_metrics for sm in rm.scope_metrics for m in sm.metrics]

@@ -65,6 +65,33 @@ def make_settings(
     return Settings(ID.parse(component_id), kind, TelemetrySettings(logger, meter), signal=signal)
 
 
+def run_processor(factory: Any, raw_config: Mapping[str, Any], signal: Signal, *batches: AnyData) -> list[AnyData]:
+    """Decode and validate ``raw_config`` as the processor's config, create the processor from
+    ``factory`` in front of a Sink, start it, hand it ``batches`` one by one, shut it down, and
+    return what reached the sink (Go's processortest)."""
+    import asyncio
+
+    from ..config.decode import decode
+
+    default = factory.create_default_config()
+    cfg = decode(type(default), dict(raw_config), default)
+    validate = getattr(cfg, "validate", None)
+    if callable(validate):
+        validate()
+    sink = Sink()
+    settings = make_settings(factory.type, Kind.PROCESSOR, signal)
+    processor = factory.create_for(signal, settings, cfg, sink)
+
+    async def main() -> None:
+        await processor.start(NopHost())
+        for batch in batches:
+            await processor.consume(batch)
+        await processor.shutdown()
+
+    asyncio.run(main())
+    return list(sink.received)
+
+
 def metric_values(reader: InMemoryMetricReader) -> dict[str, list[tuple[dict[str, Any], float]]]:
     """Flatten an InMemoryMetricReader's data to ``{name: [(attributes, value), ...]}``."""
     out: dict[str, list[tuple[dict[str, Any], float]]] = {}
@@ -82,4 +109,13 @@ def metric_values(reader: InMemoryMetricReader) -> dict[str, list[tuple[dict[str
     return out
 
 
-__all__ = ["ConsumerError", "NopHost", "Sink", "any_value", "key_value", "make_settings", "metric_values"]
+__all__ = [
+    "ConsumerError",
+    "NopHost",
+    "Sink",
+    "any_value",
+    "key_value",
+    "make_settings",
+    "metric_values",
+    "run_processor",
+]

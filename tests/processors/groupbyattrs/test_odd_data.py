@@ -3,43 +3,19 @@ sink behind it): nothing crashes, and Go's handling of each oddity holds."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from pyotelcol.processors.groupbyattrs import Config, create_factory
-from support import EXAMPLES
+from pyotelcol.processors.groupbyattrs import create_factory
+from support import metric_names as names
+from support import odd_metrics as odd
 
-from pyotelcol.component import Kind, Signal
-from pyotelcol.config.decode import decode
+from pyotelcol.component import Signal
 from pyotelcol.pdata import Metrics
-from pyotelcol.pdata.otlpjson import decode_request
-from pyotelcol.testing import NopHost, Sink, make_settings
-
-
-def odd() -> Metrics:
-    data = decode_request(Signal.METRICS, (EXAMPLES / "metrics-odd.json").read_bytes())
-    assert isinstance(data, Metrics)
-    return data
-
-
-def names(data: Metrics) -> list[str]:
-    return [m.name for rm in data.message.resource_metrics for sm in rm.scope_metrics for m in sm.metrics]
+from pyotelcol.testing import run_processor
 
 
 def run(raw: dict[str, Any], *batches: Metrics) -> list[Metrics]:
-    cfg = decode(Config, raw)
-    sink = Sink()
-    settings = make_settings("groupbyattrs", Kind.PROCESSOR, Signal.METRICS)
-    processor = create_factory().create_for(Signal.METRICS, settings, cfg, sink)
-
-    async def main() -> None:
-        await processor.start(NopHost())
-        for batch in batches:
-            await processor.consume(batch)
-        await processor.shutdown()
-
-    asyncio.run(main())
-    return [d for d in sink.received if isinstance(d, Metrics)]
+    return [d for d in run_processor(create_factory(), raw, Signal.METRICS, *batches) if isinstance(d, Metrics)]
 
 
 def test_odd_metrics() -> None:
