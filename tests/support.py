@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 #: our own OTLP/JSON requests: trace.json, metrics.json (every metric type), logs.json, events.json
