@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pyotelcol.helpers.filtermatch.goregex import compile_go
+from pyotelcol.helpers.goregex import compile_go, go_replace_all
 from pyotelcol.pdata.pcommon import Map, Value, ValueType
 
 if TYPE_CHECKING:
@@ -75,27 +75,6 @@ _DIGESTS: dict[str, Callable[[bytes], str]] = {
     "sha1": lambda b: hashlib.sha1(b, usedforsecurity=False).hexdigest(),
     "sha3": lambda b: hashlib.sha3_256(b).hexdigest(),
 }
-
-
-def go_replace_all(regex: re.Pattern[str], text: str, replace: Callable[[str], str]) -> str:
-    """Go's ``Regexp.ReplaceAllStringFunc``: like ``re.sub`` except that an empty match right
-    after the previous match is not replaced (Python replaces it: ``.*`` on "ab" gives two
-    replacements in Python, one in Go)."""
-    out: list[str] = []
-    last_end = 0
-    matched = False
-    for match in regex.finditer(text):
-        start, end = match.span()
-        if matched and start == end == last_end:
-            continue
-        out.append(text[last_end:start])
-        out.append(replace(match.group()))
-        last_end = end
-        matched = True
-    if not matched:
-        return text
-    out.append(text[last_end:])
-    return "".join(out)
 
 
 @dataclass

@@ -30,7 +30,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from .. import client
 from ..confmap.errors import go_quote, go_type
 from ..pdata.pcommon import Map, Value, ValueType, any_value
-from .filtermatch.goregex import GoRegexError, compile_go
+from .goregex import GoRegexError, compile_go
 
 __all__ = ["ACTIONS", "ActionKeyValue", "AttrProc", "AttrProcError", "sha2_hash"]
 

@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..helpers.goregex import GoRegex, GoRegexError, compile_go_regex
 from ..pdata.pcommon import Map, Value, ValueSlice
-from .converters.goregex import GoRegex, GoRegexError, compile_go_regex
 from .functions import CompileError, ExecutionError, GetSetter, Getter, Param, editor
 from .pvalues import write_value
 from .values import go_type_name

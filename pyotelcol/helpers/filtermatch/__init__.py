@@ -49,6 +49,7 @@ Semantics as Go:
   needs it is compiled (``unrecognized match_type: 'x', valid types are: [regexp strict]``).
 """
 
+from ..goregex import GoRegexError, compile_go
 from .config import (
     SPAN_KINDS,
     Attribute,
@@ -61,7 +62,6 @@ from .config import (
     validate_for_spans,
 )
 from .filterset import MATCH_TYPES, FilterSet, RegexpConfig, create_filter_set
-from .goregex import GoRegexError, compile_go
 from .matchers import (
     AttributesMatcher,
     LogMatcher,

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
-from .goregex import compile_go
+from ..goregex import compile_go
 
 __all__ = [
     "MATCH_TYPES",

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pyotelcol.ottl.converters.goregex import GoRegex, GoRegexError, compile_go_regex
+from pyotelcol.helpers.goregex import GoRegex, GoRegexError, compile_go_regex
 from pyotelcol.ottl.functions import CompileError, ExecutionError, Getter, Param, converter
 from pyotelcol.ottl.values import expect_string, go_parse_bool, go_parse_float, go_parse_int
 

@@ -9,9 +9,9 @@ import codecs
 from collections.abc import Callable
 from typing import Any
 
+from pyotelcol.helpers.goregex import GoRegexError, compile_go_regex
 from pyotelcol.ottl.compare import compare
 from pyotelcol.ottl.converters.gofmt import go_sprintf
-from pyotelcol.ottl.converters.goregex import GoRegexError, compile_go_regex
 from pyotelcol.ottl.functions import (
     CompileError,
     ExecutionError,

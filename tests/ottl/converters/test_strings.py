@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pyotelcol.ottl.converters.goregex import GoRegexError, compile_go_regex
+from pyotelcol.helpers.goregex import GoRegexError, compile_go_regex
 from pyotelcol.ottl.functions import CompileError, ExecutionError
 from pyotelcol.pdata.pcommon import Map, ValueSlice
 

@@ -1,7 +1,8 @@
-"""Go (RE2) regular expressions on Python's ``re``.
+"""Go (RE2) regular expressions on Python's ``re``, for every config that takes a Go regexp (OTTL,
+the filter match properties, attribute actions, redaction, ...).
 
-OTTL patterns are Go regexps. Most of the syntax is shared; this module rewrites what differs
-so a pattern matches as it does in Go:
+Most of the syntax is shared; this module rewrites what differs so a pattern matches as it does
+in Go (``search`` is Go's ``MatchString``: unanchored):
 
 - ``$`` outside multi-line mode is the end of the text (Python's ``$`` also matches before a
   final newline), ``\\z`` is Python's ``\\Z``;
@@ -11,16 +12,21 @@ so a pattern matches as it does in Go:
 - flag groups such as ``(?i)`` may appear mid-pattern in Go (Python 3.11 wants them first):
   they become scoped groups up to the end of the enclosing group;
 - POSIX classes ``[[:alpha:]]`` and ``\\Q...\\E`` quoting are expanded;
-- what Go refuses (look-arounds, back-references, ``\\p`` classes we cannot express) is a
-  compile error, as it is in Go.
+- what Go refuses (look-arounds, back-references, possessive repetition, ``\\p`` classes we
+  cannot express) is a compile error, as it is in Go, worded as Go words it.
+
+``compile_go_regex`` gives a ``GoRegex`` (any group names, mapped back); ``compile_go`` a plain
+``re.Pattern`` whose group names are the pattern's own (they must then be Python identifiers).
+``go_replace_all`` is Go's ``ReplaceAllStringFunc``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["GoRegex", "GoRegexError", "compile_go_regex"]
+__all__ = ["GoRegex", "GoRegexError", "compile_go", "compile_go_regex", "go_replace_all"]
 
 
 class GoRegexError(ValueError):
@@ -76,18 +82,72 @@ def compile_go_regex(pattern: str) -> GoRegex:
     """Compile a Go regexp; raises :class:`GoRegexError` with Go's ``error parsing regexp``
     prefix when Go (or this translation) refuses it."""
     names: dict[str, str] = {}
-    translated = _Translator(pattern, names).run()
+    return GoRegex(pattern, _compile(pattern, _Translator(pattern, names)), names)
+
+
+def compile_go(pattern: str) -> re.Pattern[str]:
+    """Compile a Go regexp to a plain pattern that keeps the pattern's group names (a name
+    Python cannot use is Go's ``invalid named capture``)."""
+    return _compile(pattern, _Translator(pattern, {}, keep_names=True))
+
+
+def _compile(pattern: str, translator: _Translator) -> re.Pattern[str]:
+    translated = translator.run()
     try:
-        compiled = re.compile(translated)
-    except re.error as err:
-        raise GoRegexError(f"error parsing regexp: {err.msg}: `{pattern}`") from None
-    return GoRegex(pattern, compiled, names)
+        return re.compile(translated)
+    except re.error as exc:
+        raise _go_error(pattern, exc) from None
+    except (OverflowError, RecursionError):
+        raise GoRegexError(f"error parsing regexp: expression too large: `{pattern}`") from None
+
+
+def _go_error(pattern: str, exc: re.error) -> GoRegexError:
+    """Python's complaint about a translated pattern, in Go's words where Go has them."""
+
+    def fail(code: str, fragment: str) -> GoRegexError:
+        return GoRegexError(f"error parsing regexp: {code}: `{fragment}`")
+
+    msg = exc.msg
+    pos = exc.pos if exc.pos is not None else 0
+    if msg.startswith("nothing to repeat"):
+        return fail("missing argument to repetition operator", pattern[pos : pos + 1] or pattern)
+    if msg.startswith("multiple repeat"):
+        return fail("invalid nested repetition operator", pattern[max(pos - 1, 0) : pos + 1])
+    if msg.startswith("bad character range"):
+        return fail("invalid character class range", msg.removeprefix("bad character range ").strip())
+    if msg.startswith("bad escape"):
+        return fail("invalid escape sequence", msg.removeprefix("bad escape ").strip())
+    if "group name" in msg:
+        return fail("invalid named capture", pattern)
+    return GoRegexError(f"error parsing regexp: {msg}: `{pattern}`")
+
+
+def go_replace_all(regex: re.Pattern[str], text: str, replace: Callable[[str], str]) -> str:
+    """Go's ``Regexp.ReplaceAllStringFunc``: like ``re.sub`` except that an empty match right
+    after the previous match is not replaced (Python replaces it: ``.*`` on "ab" gives two
+    replacements in Python, one in Go)."""
+    out: list[str] = []
+    last_end = 0
+    matched = False
+    for match in regex.finditer(text):
+        start, end = match.span()
+        if matched and start == end == last_end:
+            continue
+        out.append(text[last_end:start])
+        out.append(replace(match.group()))
+        last_end = end
+        matched = True
+    if not matched:
+        return text
+    out.append(text[last_end:])
+    return "".join(out)
 
 
 class _Translator:
-    def __init__(self, pattern: str, names: dict[str, str]) -> None:
+    def __init__(self, pattern: str, names: dict[str, str], keep_names: bool = False) -> None:
         self.src = pattern
         self.names = names
+        self.keep_names = keep_names
         self.out: list[str] = []
         self.pos = 0
         # One entry per open group: [extra closers to emit, multiline flag inside].
@@ -113,6 +173,8 @@ class _Translator:
             elif char == "$":
                 self.out.append("$" if self.multiline else "\\Z")
                 self.pos += 1
+            elif char in "*+?}" and src.startswith("+", self.pos + 1):
+                raise self.fail(f"invalid nested repetition operator: `{src[self.pos : self.pos + 2]}`")
             else:
                 self.out.append(char)
                 self.pos += 1
@@ -157,7 +219,9 @@ class _Translator:
             if not go_name:
                 raise self.fail(f"invalid named capture: `{named.group(0)}`")
             # Go allows a name more than once (the last group wins in a name -> value map).
-            py_name = f"g{len(self.names)}"
+            py_name = go_name if self.keep_names else f"g{len(self.names)}"
+            if self.keep_names and (not go_name.isidentifier() or go_name in self.names):
+                raise self.fail(f"invalid named capture: `{named.group(0)}`")
             self.names[py_name] = go_name
             self.out.append(f"(?P<{py_name}>")
             self.pos += named.end()

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import pytest
-from pyotelcol.processors.redaction.redactor import go_replace_all
 
-from pyotelcol.helpers.filtermatch.goregex import compile_go
+from pyotelcol.helpers.goregex import compile_go, go_replace_all
 
 
 @pytest.mark.parametrize(
