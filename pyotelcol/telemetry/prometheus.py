@@ -38,6 +38,7 @@ from opentelemetry.sdk.metrics.export import (
 )
 
 from ..helpers.listen import format_addr
+from ..translator.promunits import PER_UNIT_WORDS, UNIT_WORDS
 from .config import PrometheusOptions
 from .gofmt import go_float
 
@@ -45,34 +46,6 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 _INVALID_NAME = re.compile(r"[^a-zA-Z0-9_:]")
 _INVALID_LABEL = re.compile(r"[^a-zA-Z0-9_]")
-_UNIT_WORDS = {
-    "d": "days",
-    "h": "hours",
-    "min": "minutes",
-    "s": "seconds",
-    "ms": "milliseconds",
-    "us": "microseconds",
-    "ns": "nanoseconds",
-    "By": "bytes",
-    "KiBy": "kibibytes",
-    "MiBy": "mebibytes",
-    "GiBy": "gibibytes",
-    "TiBy": "tibibytes",
-    "KBy": "kilobytes",
-    "MBy": "megabytes",
-    "GBy": "gigabytes",
-    "TBy": "terabytes",
-    "m": "meters",
-    "V": "volts",
-    "A": "amperes",
-    "J": "joules",
-    "W": "watts",
-    "g": "grams",
-    "Cel": "celsius",
-    "Hz": "hertz",
-    "%": "percent",
-}
-_PER_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year"}
 
 
 def metric_name(name: str) -> str:
@@ -117,9 +90,9 @@ def unit_suffix(unit: str, is_gauge: bool) -> str:
     main, _, per = unit.partition("/")
     words = []
     if main:
-        words.append(_UNIT_WORDS.get(main, _INVALID_LABEL.sub("_", main)))
+        words.append(UNIT_WORDS.get(main, _INVALID_LABEL.sub("_", main)))
     if per:
-        words.append("per_" + _PER_WORDS.get(per, _INVALID_LABEL.sub("_", per)))
+        words.append("per_" + PER_UNIT_WORDS.get(per, _INVALID_LABEL.sub("_", per)))
     return "_".join(w for w in words if w)
 
 

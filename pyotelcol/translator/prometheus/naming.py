@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
+from ..promunits import PER_UNIT_WORDS, UNIT_WORDS
+
 __all__ = [
     "STRATEGIES",
     "LabelNamer",
@@ -38,36 +40,6 @@ STRATEGIES: dict[str, tuple[bool, bool]] = {
     NO_UTF8_ESCAPING_WITH_SUFFIXES: (True, True),
     NO_TRANSLATION: (False, True),
 }
-
-_UNITS = {
-    "d": "days",
-    "h": "hours",
-    "min": "minutes",
-    "s": "seconds",
-    "ms": "milliseconds",
-    "us": "microseconds",
-    "ns": "nanoseconds",
-    "By": "bytes",
-    "KiBy": "kibibytes",
-    "MiBy": "mebibytes",
-    "GiBy": "gibibytes",
-    "TiBy": "tibibytes",
-    "KBy": "kilobytes",
-    "MBy": "megabytes",
-    "GBy": "gigabytes",
-    "TBy": "terabytes",
-    "m": "meters",
-    "V": "volts",
-    "A": "amperes",
-    "J": "joules",
-    "W": "watts",
-    "g": "grams",
-    "Cel": "celsius",
-    "Hz": "hertz",
-    "1": "",
-    "%": "percent",
-}
-_PER_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year"}
 
 
 class NamingError(ValueError):
@@ -162,12 +134,12 @@ def _unit_suffixes(unit: str) -> tuple[str, str]:
     """(main unit word, ``per_<unit>``) of a UCUM unit; ``{annotations}`` give nothing."""
     parts = unit.split("/", 1)
     main = parts[0].strip()
-    main_suffix = _UNITS.get(main, main) if main and "{" not in main and "}" not in main else ""
+    main_suffix = UNIT_WORDS.get(main, main) if main and "{" not in main and "}" not in main else ""
     per_suffix = ""
     if len(parts) > 1 and parts[1] != "":
         per = parts[1].strip()
         if per and "{" not in per and "}" not in per:
-            per_suffix = _PER_UNITS.get(per, per)
+            per_suffix = PER_UNIT_WORDS.get(per, per)
         if per_suffix:
             per_suffix = "per_" + per_suffix
     return main_suffix, per_suffix
