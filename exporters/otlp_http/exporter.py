@@ -19,7 +19,6 @@ import ssl
 import threading
 import zlib
 from collections.abc import Callable
-from typing import Any
 
 import aiohttp
 import cramjam
@@ -28,11 +27,10 @@ import zstandard
 from google.protobuf.message import DecodeError, Message
 from google.rpc import status_pb2
 
-from pyotelcol.component import ID, Host, Settings, Signal
+from pyotelcol.component import Host, Settings, Signal
 from pyotelcol.config.confighttp import is_compressed
-from pyotelcol.config.configtls import ClientTLSReloader
+from pyotelcol.config.confighttpclient import HttpClient, set_headers, start_http_client
 from pyotelcol.consumer import ConsumerError, PermanentError
-from pyotelcol.extension import ClientAuthenticator, find_authenticator
 from pyotelcol.helpers.exporterhelper.otlp import (
     RESPONSES,
     RETRYABLE_HTTP_STATUSES,
@@ -177,59 +175,22 @@ class HttpExporter:
         }
         if self._compress is not None:
             headers["Content-Encoding"] = cfg.compression
-        for name, value in cfg.header_pairs():  # configured headers override (Go: Header.Set)
-            for existing in [k for k in headers if k.lower() == name.lower()]:
-                del headers[existing]
-            headers[name] = value
-        self._headers = headers
+        self._headers = set_headers(headers, cfg.header_pairs())  # configured headers override
         self._timeout = aiohttp.ClientTimeout(total=cfg.timeout.total_seconds() or None)
-        self._session: aiohttp.ClientSession | None = None
-        self._tls: ClientTLSReloader | None = None
-        self._auth: ClientAuthenticator | None = None
+        self._client: HttpClient | None = None
         self._closed = False
 
     # -- lifecycle --------------------------------------------------------------------------------
     async def start(self, host: Host) -> None:
-        cfg = self._cfg
-        if cfg.middlewares:
-            raise ValueError("middlewares are not supported by this exporter yet")
-        if cfg.tls.uses_tls():
-            # Loaded (and checked) whatever the scheme, as Go does; used for https URLs.
-            self._tls = ClientTLSReloader(cfg.tls, on_error=self._tls_reload_failed)
-        auth = cfg.auth.get()
-        if auth is not None:
-            self._auth = find_authenticator(host, ID.parse(auth.authenticator), ClientAuthenticator)
-        connector = aiohttp.TCPConnector(
-            limit=cfg.max_conns_per_host if cfg.max_conns_per_host > 0 else 100,
-            limit_per_host=max(cfg.max_conns_per_host, 0),
-            keepalive_timeout=cfg.idle_conn_timeout.total_seconds() if not cfg.disable_keep_alives else None,
-            force_close=cfg.disable_keep_alives,
-        )
-        cookie_jar: aiohttp.abc.AbstractCookieJar = (
-            aiohttp.CookieJar() if cfg.cookies.enabled else aiohttp.DummyCookieJar()
-        )
-        kwargs: dict[str, Any] = {}
-        if cfg.read_buffer_size > 0:
-            kwargs["read_bufsize"] = cfg.read_buffer_size
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=cookie_jar,
-            trust_env=not cfg.proxy_url,  # HTTP(S)_PROXY / NO_PROXY, as Go's default transport
-            auto_decompress=True,
-            skip_auto_headers=("Accept-Encoding",),
-            **kwargs,
-        )
-
-    def _tls_reload_failed(self, err: Exception) -> None:
-        self._logger.error("Failed to reload TLS configuration", extra={"fields": {"error": str(err)}})
+        self._client = await start_http_client(self._cfg, host, self.url, logger=self._logger)
 
     async def shutdown(self) -> None:
         if self._closed:
             return
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
 
     # -- export ------------------------------------------------------------------------------------
     async def _body(self, data: AnyData) -> bytes:
@@ -248,30 +209,16 @@ class HttpExporter:
         return body
 
     async def push(self, data: AnyData) -> None:
-        session = self._session
-        if session is None:
+        client = self._client
+        if client is None:
             raise ConsumerError("otlp exporter not started")
         body = await self._body(data)
-        headers = self._headers
-        if self._auth is not None:
-            extra = await self._auth.headers()
-            if extra:
-                headers = dict(headers)
-                for name, value in extra.items():
-                    for existing in [k for k in headers if k.lower() == name.lower()]:
-                        del headers[existing]
-                    headers[name] = value
-        kwargs: dict[str, Any] = {"timeout": self._timeout}
-        if self._https:
-            kwargs["ssl"] = self._tls.context() if self._tls is not None else True
-            if self._cfg.tls.server_name_override:
-                kwargs["server_hostname"] = self._cfg.tls.server_name_override
-        if self._cfg.proxy_url:
-            kwargs["proxy"] = self._cfg.proxy_url
+        headers = await client.headers(self._headers)
+        kwargs = client.request_kwargs(self._timeout)
         url = self.url
         self._logger.debug("Preparing to make HTTP request", extra={"fields": {"url": url}})
         try:
-            async with session.post(url, data=body, headers=headers, **kwargs) as resp:
+            async with client.session.post(url, data=body, headers=headers, **kwargs) as resp:
                 payload = await _read_limited(resp)
                 status = resp.status
                 content_type = resp.headers.get("Content-Type", "")

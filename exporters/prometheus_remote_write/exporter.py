@@ -19,10 +19,9 @@ from typing import Any
 import aiohttp
 import cramjam
 
-from pyotelcol.component import ID, Host, Settings
-from pyotelcol.config.configtls import ClientTLSReloader
+from pyotelcol.component import Host, Settings
+from pyotelcol.config.confighttpclient import HttpClient, set_headers, start_http_client
 from pyotelcol.consumer import ConsumerError, PermanentError
-from pyotelcol.extension import ClientAuthenticator, find_authenticator
 from pyotelcol.pdata import AnyData
 from pyotelcol.translator.prometheus.from_otlp import ResourceLabeler
 from pyotelcol.translator.prometheus.naming import strategy_switches
@@ -46,7 +45,6 @@ class RemoteWriteExporter:
         self._client = cfg.client()
         self._logger: Logger = settings.telemetry.logger
         self.url = self._client.endpoint
-        self._https = self.url.lower().startswith("https://")
         strategy = strategy_switches(cfg.translation_strategy, cfg.add_metric_suffixes)
         labeler = ResourceLabeler(cfg.resource_to_telemetry_conversion, cfg.resource_constant_labels)
         self._settings = RemoteWriteSettings(
@@ -68,16 +66,10 @@ class RemoteWriteExporter:
             "X-Prometheus-Remote-Write-Version": "0.1.0",
             "User-Agent": f"{info.description.lower().replace(' ', '-')}/{info.version}",
         }
-        for name, value in self._client.header_pairs():
-            for existing in [k for k in headers if k.lower() == name.lower()]:
-                del headers[existing]
-            headers[name] = value
-        self._headers = headers
+        self._headers = set_headers(headers, self._client.header_pairs())
         timeout = cfg.attempt_timeout()
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: aiohttp.ClientSession | None = None
-        self._tls: ClientTLSReloader | None = None
-        self._auth: ClientAuthenticator | None = None
+        self._http: HttpClient | None = None
         self._closed = False
         self._init_telemetry(settings)
 
@@ -112,39 +104,18 @@ class RemoteWriteExporter:
     # -- lifecycle --------------------------------------------------------------------------------
 
     async def start(self, host: Host) -> None:
-        client = self._client
-        if client.middlewares:
-            raise ValueError("middlewares are not supported by this exporter yet")
-        if client.tls.uses_tls():
-            self._tls = ClientTLSReloader(client.tls, on_error=self._tls_reload_failed)
-        auth = client.auth.get()
-        if auth is not None:
-            self._auth = find_authenticator(host, ID.parse(auth.authenticator), ClientAuthenticator)
-        connector = aiohttp.TCPConnector(
-            limit=client.max_conns_per_host if client.max_conns_per_host > 0 else 100,
-            keepalive_timeout=client.idle_conn_timeout.total_seconds() if not client.disable_keep_alives else None,
-            force_close=client.disable_keep_alives,
-        )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=aiohttp.CookieJar() if client.cookies.enabled else aiohttp.DummyCookieJar(),
-            trust_env=not client.proxy_url,
-            skip_auto_headers=("Accept-Encoding",),
-        )
+        self._http = await start_http_client(self._client, host, self.url, logger=self._logger)
         self._logger.info(
             "starting prometheus remote write exporter", extra={"fields": {"ProtoMsg": self._cfg.protobuf_message}}
         )
-
-    def _tls_reload_failed(self, err: Exception) -> None:
-        self._logger.error("Failed to reload TLS configuration", extra={"fields": {"error": str(err)}})
 
     async def shutdown(self) -> None:
         if self._closed:
             return
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        http, self._http = self._http, None
+        if http is not None:
+            await http.close()
 
     # -- export -----------------------------------------------------------------------------------
 
@@ -164,7 +135,7 @@ class RemoteWriteExporter:
         return batch_requests(series, metadata, self._cfg.max_batch_size_bytes)
 
     async def push(self, data: AnyData) -> None:
-        if self._closed or self._session is None:
+        if self._closed or self._http is None:
             raise PermanentError("shutdown has been called")
         if data.item_count() > 1000:
             requests = await asyncio.to_thread(self._requests, data)
@@ -193,32 +164,18 @@ class RemoteWriteExporter:
         raise ConsumerError(message)
 
     async def _send(self, request: Any) -> None:
-        session = self._session
-        if session is None:
+        http = self._http
+        if http is None:
             raise PermanentError("shutdown has been called")
         if request.ByteSize() > _THREAD_BYTES:
             body = await asyncio.to_thread(_encode, request)
         else:
             body = _encode(request)
-        headers = self._headers
-        if self._auth is not None:
-            extra = await self._auth.headers()
-            if extra:
-                headers = dict(headers)
-                for name, value in extra.items():
-                    for existing in [k for k in headers if k.lower() == name.lower()]:
-                        del headers[existing]
-                    headers[name] = value
-        kwargs: dict[str, Any] = {"timeout": self._timeout}
-        if self._https:
-            kwargs["ssl"] = self._tls.context() if self._tls is not None else True
-            if self._client.tls.server_name_override:
-                kwargs["server_hostname"] = self._client.tls.server_name_override
-        if self._client.proxy_url:
-            kwargs["proxy"] = self._client.proxy_url
+        headers = await http.headers(self._headers)
+        kwargs = http.request_kwargs(self._timeout)
         self._sent_batches.add(1, self._attrs)
         try:
-            async with session.post(self.url, data=body, headers=headers, **kwargs) as resp:
+            async with http.session.post(self.url, data=body, headers=headers, **kwargs) as resp:
                 status = resp.status
                 reason = resp.reason or ""
                 text = (await resp.content.read(_MAX_ERROR_BODY)).decode("utf-8", "replace") if status >= 300 else ""
