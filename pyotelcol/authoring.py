@@ -34,6 +34,7 @@ from typing import Any, Generic, TypeVar
 from .component import Kind, Settings, Signal, StabilityLevel
 from .component.ids import validate_type
 from .consumer import Consumer, PermanentError
+from .helpers.pyfunction import ERROR_MODES
 
 __all__ = ["PythonComponent", "connector", "exporter", "processor", "receiver"]
 
@@ -105,7 +106,7 @@ class PythonComponent(Generic[F]):
         else:
             self.pairs = ()
             self.signals = _signals(signals)
-        if error_mode not in ("propagate", "ignore", "silent"):
+        if error_mode not in ERROR_MODES:
             raise ValueError(f"error_mode must be propagate, ignore or silent, got {error_mode!r}")
         self.error_mode = error_mode
         self.stability = _level(stability)

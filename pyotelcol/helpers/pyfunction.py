@@ -21,7 +21,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-__all__ = ["FunctionCall", "FunctionConfig", "FunctionTimeout", "LoadError", "load_function"]
+__all__ = [
+    "ERROR_MODES",
+    "ErrorModeConfig",
+    "FunctionCall",
+    "FunctionConfig",
+    "FunctionTimeout",
+    "LoadError",
+    "load_function",
+]
+
+ERROR_MODES = ("propagate", "ignore", "silent")
 
 
 class LoadError(ValueError):
@@ -67,6 +77,20 @@ class FunctionConfig:
     @property
     def name(self) -> str:
         return f"{self.module}:{self.function}"
+
+
+@dataclass
+class ErrorModeConfig(FunctionConfig):
+    """Settings of a component that hands data on (processor, connector): what a raising
+    function means. propagate: the caller gets a permanent error; ignore: logged, and the
+    component goes on as its README says; silent: the same, not logged."""
+
+    error_mode: str = "propagate"
+
+    def validate(self) -> None:
+        if self.error_mode not in ERROR_MODES:
+            raise ValueError(f"'error_mode' must be one of {', '.join(ERROR_MODES)}, got {self.error_mode!r}")
+        super().validate()
 
 
 class FunctionCall:
