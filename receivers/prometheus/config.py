@@ -34,6 +34,8 @@ class Config:
             raise ValueError("no Prometheus scrape_configs or target_allocator set")
         try:
             self.prometheus = promconfig.load(cfg)
+        except promconfig.ScrapeConfigFilesError as exc:
+            raise ValueError(f"config: failed to get scrape configs: {exc}") from None
         except ValueError as exc:
             raise ValueError(
                 f"prometheus receiver: failed to unmarshal yaml to prometheus config object: {exc}"

@@ -5,10 +5,8 @@ series and staleness markers for series that disappeared."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import hashlib
-import ssl
 import time
 from typing import Any
 
@@ -21,6 +19,7 @@ from pyotelcol.pdata import Metrics
 from pyotelcol.telemetry.obsreport import ReceiverObs
 from pyotelcol.translator.prometheus import STALE_NAN, MetricsBuilder, parse_exposition, relabel, target_resource
 
+from .httpclient import auth_headers, ssl_context
 from .promconfig import ScrapeConfig
 from .targets import Target
 
@@ -32,6 +31,14 @@ _ACCEPT = {
     "PrometheusText1.0.0": "text/plain;version=1.0.0",
     "PrometheusText0.0.4": "text/plain;version=0.0.4",
 }
+#: the series Prometheus adds for every scrape of a target (its "report" series).
+REPORT_SERIES = (
+    "up",
+    "scrape_duration_seconds",
+    "scrape_samples_scraped",
+    "scrape_samples_post_metric_relabeling",
+    "scrape_series_added",
+)
 _SeriesKey = tuple[str, tuple[tuple[str, str], ...]]
 
 
@@ -91,40 +98,17 @@ class ScrapeLoop:
             "User-Agent": f"{settings.build_info.command}/{settings.build_info.version}",
             "X-Prometheus-Scrape-Timeout-Seconds": f"{sc.timeout_s:g}",
         }
-        self._auth = self._auth_headers()
-        self._ssl = self._ssl_context() if target.scheme == "https" else None
+        self._auth = auth_headers(sc)
+        self._ssl = ssl_context(sc) if target.scheme == "https" else None
         self._previous: dict[_SeriesKey, dict[str, Any]] = {}
         self._task: asyncio.Task[None] | None = None
         self._builders: dict[tuple[str, str], MetricsBuilder] = {}
+        self._scraped = False
+        self._next_tick = 0.0  # monotonic time of the loop's next scrape
 
-    def _auth_headers(self) -> dict[str, str]:
-        sc = self._sc
-        if sc.basic_auth is not None:
-            password = sc.basic_auth.password
-            if sc.basic_auth.password_file:
-                with open(sc.basic_auth.password_file, encoding="utf-8") as f:
-                    password = f.read().strip()
-            token = base64.b64encode(f"{sc.basic_auth.username}:{password}".encode()).decode()
-            return {"Authorization": f"Basic {token}"}
-        if sc.authorization is not None:
-            creds = sc.authorization.credentials
-            if sc.authorization.credentials_file:
-                with open(sc.authorization.credentials_file, encoding="utf-8") as f:
-                    creds = f.read().strip()
-            return {"Authorization": f"{sc.authorization.type} {creds}"}
-        if sc.bearer_token:
-            return {"Authorization": f"Bearer {sc.bearer_token}"}
-        return {}
-
-    def _ssl_context(self) -> ssl.SSLContext:
-        tls = self._sc.tls_config
-        ctx = ssl.create_default_context(cafile=tls.ca_file or None)
-        if tls.cert_file:
-            ctx.load_cert_chain(tls.cert_file, tls.key_file or None)
-        if tls.insecure_skip_verify:
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        return ctx
+    @property
+    def target(self) -> Target:
+        return self._target
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"scrape {self._target.url}")
@@ -138,10 +122,32 @@ class ScrapeLoop:
         if final_scrape:
             await self.scrape_once()
 
+    async def retire(self) -> None:
+        """Stop for good because service discovery dropped the target, then mark every series of
+        its last scrape stale, as Prometheus' ``endOfRunStaleness`` does: the markers carry the time
+        of the next scrape that would have been and are written just over one interval after it
+        (in case the target comes back). Cancelling this coroutine (shutdown) writes none."""
+        await self.stop(final_scrape=False)
+        if not self._scraped:
+            return
+        interval = self._sc.interval_s
+        now = time.monotonic()
+        wait = self._next_tick - now if self._next_tick > now else interval - (now - self._next_tick) % interval
+        await asyncio.sleep(wait)
+        stale_ms = int(time.time() * 1000)
+        await asyncio.sleep(interval + interval / 10)
+        self._builders = {}
+        for args in self._previous.values():
+            self._builder(args["labels"]).add(**args, value=STALE_NAN, ts_ms=stale_ms)
+        self._previous = {}
+        for name in REPORT_SERIES:
+            self._add_report(name, STALE_NAN, stale_ms)
+        await self._push()
+
     async def _run(self) -> None:
         interval = self._sc.interval_s
         await asyncio.sleep(self._initial_offset + start_offset(self._target, interval, time.time()))
-        next_tick = time.monotonic()
+        next_tick = self._next_tick = time.monotonic()
         while True:
             try:
                 await self.scrape_once()
@@ -151,6 +157,7 @@ class ScrapeLoop:
             now = time.monotonic()
             if next_tick <= now:  # overran: skip missed ticks, like Prometheus' ticker
                 next_tick += ((now - next_tick) // interval + 1) * interval
+            self._next_tick = next_tick
             await asyncio.sleep(next_tick - now)
 
     async def _fetch(self) -> tuple[str, str]:
@@ -210,15 +217,10 @@ class ScrapeLoop:
         self._previous = current
         duration = time.time() - start
         up = 0.0 if error is not None else 1.0
-        for name, value in (
-            ("up", up),
-            ("scrape_duration_seconds", duration),
-            ("scrape_samples_scraped", float(scraped)),
-            ("scrape_samples_post_metric_relabeling", float(kept)),
-            ("scrape_series_added", float(added)),
-        ):
-            labels = {**target_labels, **self._external, "__name__": name}
-            self._builder(labels).add(family=name, kind="unknown", name=name, labels=labels, value=value, ts_ms=ts_ms)
+        report = (up, duration, float(scraped), float(kept), float(added))
+        for name, value in zip(REPORT_SERIES, report, strict=True):
+            self._add_report(name, value, ts_ms)
+        self._scraped = True
         if error is not None:
             self._logger.warning(
                 "Failed to scrape Prometheus endpoint",
@@ -231,6 +233,10 @@ class ScrapeLoop:
                 },
             )
         await self._push()
+
+    def _add_report(self, name: str, value: float, ts_ms: int) -> None:
+        labels = {**dict(self._target.labels), **self._external, "__name__": name}
+        self._builder(labels).add(family=name, kind="unknown", name=name, labels=labels, value=value, ts_ms=ts_ms)
 
     def _builder(self, labels: dict[str, str]) -> MetricsBuilder:
         """The builder of the series' resource: Go keys resources by the series' own job and
