@@ -201,7 +201,19 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
         for kind in ("receivers", "processors", "exporters", "connectors", "extensions")
     }
     assert names == {
-        "receivers": ["file_log", "host_metrics", "jaeger", "nop", "otlp", "prometheus", "python", "sdk", "zipkin"],
+        "receivers": [
+            "file_log",
+            "host_metrics",
+            "http_check",
+            "jaeger",
+            "nop",
+            "otlp",
+            "prometheus",
+            "python",
+            "redis",
+            "sdk",
+            "zipkin",
+        ],
         "processors": [
             "attributes",
             "batch",
