@@ -67,7 +67,7 @@ def _app(mode: str, requests: int, port: int, config: str) -> dict[str, Any]:
     collector = None
     provider: TracerProvider | None = None
     if mode == "none":
-        tracer = trace.NoOpTracer()
+        tracer: trace.Tracer = trace.NoOpTracer()
     else:
         provider = TracerProvider(shutdown_on_exit=False)
         if mode == "sidecar":

@@ -1,7 +1,10 @@
-"""Load generator: sends pre-built OTLP trace requests over gRPC or HTTP, then writes a JSON report.
+"""Load generator: sends pre-built trace requests (OTLP over gRPC or HTTP, Zipkin, Jaeger), then writes a JSON report.
 
-    python loadgen.py --proto grpc|http --port P --requests N [--concurrency C] [--gzip] [--json]
-                      [--duration S] [--rate R] --out FILE
+    python loadgen.py --proto grpc|http|zipkin|jaeger --port P --requests N [--concurrency C] [--gzip]
+                      [--json] [--duration S] [--rate R] --out FILE
+
+``grpc``/``http``: OTLP (payload.py). ``zipkin``: Zipkin v2 JSON POSTed to ``/api/v2/spans``;
+``jaeger``: a binary thrift ``Batch`` POSTed to ``/api/traces`` (formats.py), the same spans.
 
 Every request is sent until accepted: retryable refusals (gRPC UNAVAILABLE / RESOURCE_EXHAUSTED,
 HTTP 429/502/503/504) are counted and retried after a short pause; anything else is a failure.
@@ -19,13 +22,24 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 
+import formats
 import payload
 
+# HTTP path, Content-Type and the success status of each non-gRPC protocol
+_HTTP_TARGETS = {
+    "http": ("/v1/traces", "application/x-protobuf", {200}),
+    "zipkin": ("/api/v2/spans", "application/json", {202}),
+    "jaeger": ("/api/traces", "application/x-thrift", {202}),
+}
 RETRYABLE_GRPC = {"UNAVAILABLE", "RESOURCE_EXHAUSTED"}
 RETRYABLE_HTTP = {429, 502, 503, 504}
 
 
 def build_bodies(args: argparse.Namespace) -> Callable[[int], bytes]:
+    if args.proto == "zipkin":
+        return formats.zipkin_bodies()
+    if args.proto == "jaeger":
+        return formats.jaeger_bodies()
     block = payload.scope_block()
     if args.json:
         from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -98,16 +112,17 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         import aiohttp
 
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.concurrency))
-        headers = {"Content-Type": "application/json" if args.json else "application/x-protobuf"}
+        path, content_type, ok = _HTTP_TARGETS[args.proto]
+        headers = {"Content-Type": "application/json" if args.json else content_type}
         if args.gzip:
             headers["Content-Encoding"] = "gzip"
-        url = f"http://127.0.0.1:{args.port}/v1/traces"
+        url = f"http://127.0.0.1:{args.port}{path}"
 
         async def send(data: bytes) -> str | None:
             try:
                 async with session.post(url, data=data, headers=headers) as resp:
                     await resp.read()
-                    return None if resp.status == 200 else str(resp.status)
+                    return None if resp.status in ok else str(resp.status)
             except aiohttp.ClientError as err:
                 return f"conn:{type(err).__name__}"
 
@@ -174,7 +189,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--proto", choices=("grpc", "http"), required=True)
+    p.add_argument("--proto", choices=("grpc", "http", "zipkin", "jaeger"), required=True)
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--requests", type=int, required=True)
     p.add_argument("--concurrency", type=int, default=4)

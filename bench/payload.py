@@ -19,6 +19,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ScopeSpans, Span, Status
 SPANS_PER_REQUEST = 512
 SEQ_KEY = "bench.seq"
 SEQ_KEY_BYTES = b"\n\tbench.seq"  # KeyValue.key field as it appears on the wire
+SERVICE_SEQ_PREFIX = "bench-seq-"  # service.name prefix carrying the sequence number (Zipkin load)
 
 
 def _varint(n: int) -> bytes:
@@ -109,6 +110,10 @@ def seqs_of(msg: ExportTraceServiceRequest) -> list[tuple[int, int]]:
         for kv in rs.resource.attributes:
             if kv.key == SEQ_KEY:
                 seq = kv.value.int_value
+                break
+            # Zipkin load (formats.py): the sequence number is in the service name
+            if kv.key == "service.name" and kv.value.string_value.startswith(SERVICE_SEQ_PREFIX):
+                seq = int(kv.value.string_value[len(SERVICE_SEQ_PREFIX) :])
                 break
         out.append((seq, sum(len(ss.spans) for ss in rs.scope_spans)))
     return out

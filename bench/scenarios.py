@@ -1,7 +1,8 @@
 """Benchmark scenarios: collector configs and the load each one gets.
 
-Ports (127.0.0.1 only): receiver gRPC 29101 / HTTP 29102 (the ceiling servers use the same two),
-sink gRPC 29201 / HTTP 29202, the collector's own metrics 29888.
+Ports (127.0.0.1 only): receiver gRPC 29101 / HTTP 29102 (the ceiling servers use the same two;
+the zipkin and jaeger thrift_http receivers take the HTTP one), sink gRPC 29201 / HTTP 29202, the
+collector's own metrics 29888, the Prometheus scrape target 29301.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ RECV_HTTP = 29102
 SINK_GRPC = 29201
 SINK_HTTP = 29202
 METRICS_PORT = 29888
+PROM_TARGET = 29301
+SCRAPE_SERIES = 10_000  # series on the scrape target (promtarget.py: 100 families x 100)
+SCRAPE_SECONDS = 20.0  # how long the scrape scenario measures
 
 _TELEMETRY = f"""
   telemetry:
@@ -54,7 +58,41 @@ _OTLP_HTTP = f"""
 """
 
 
-def _config(processors: str, exporters: list[str], pipeline_processors: list[str]) -> str:
+_ZIPKIN = f"""
+receivers:
+  zipkin:
+    endpoint: 127.0.0.1:{RECV_HTTP}
+"""
+
+_JAEGER = f"""
+receivers:
+  jaeger:
+    protocols:
+      thrift_http:
+        endpoint: 127.0.0.1:{RECV_HTTP}
+"""
+
+_PROMETHEUS = f"""
+receivers:
+  prometheus:
+    config:
+      scrape_configs:
+        - job_name: bench
+          scrape_interval: 1s
+          scrape_timeout: 1s
+          static_configs:
+            - targets: ["127.0.0.1:{PROM_TARGET}"]
+"""
+
+
+def _config(
+    processors: str,
+    exporters: list[str],
+    pipeline_processors: list[str],
+    receivers: str = _RECEIVERS,
+    receiver: str = "otlp",
+    signal: str = "traces",
+) -> str:
     names = []
     blocks = []
     for exp in exporters:
@@ -65,14 +103,14 @@ def _config(processors: str, exporters: list[str], pipeline_processors: list[str
         blocks.append(tmpl.format(name=suffix, compression=compression or "none"))
         names.append(("otlp_grpc" if kind == "grpc" else "otlphttp") + suffix)
     return (
-        _RECEIVERS
+        receivers
         + "\nprocessors:\n"
         + processors
         + "\nexporters:"
         + "".join(blocks)
         + "\nservice:"
         + _TELEMETRY
-        + "  pipelines:\n    traces:\n      receivers: [otlp]\n"
+        + f"  pipelines:\n    {signal}:\n      receivers: [{receiver}]\n"
         + f"      processors: [{', '.join(pipeline_processors)}]\n"
         + f"      exporters: [{', '.join(names)}]\n"
     )
@@ -81,6 +119,17 @@ def _config(processors: str, exporters: list[str], pipeline_processors: list[str
 _BATCH = "  batch:\n"
 # One resource attribute inserted: the edit the rotel scenario makes with --otel-resource-attributes.
 _RESOURCE = "  resource:\n    attributes:\n      - {key: deployment.environment, value: bench, action: insert}\n"
+# Five typical span statements (also bench/transform_micro.py): a where clause, set, delete_key,
+# replace_pattern and a converter (Concat). YAML single quotes keep the text as it is.
+TRANSFORM_STATEMENTS = [
+    'set(span.status.code, STATUS_CODE_ERROR) where span.attributes["http.response.status_code"] >= 500',
+    'set(span.attributes["deployment.environment.name"], "prod")',
+    'delete_key(span.attributes, "user_agent.original")',
+    'replace_pattern(span.attributes["url.path"], "/users/\\\\d+", "/users/{id}")',
+    'set(span.name, Concat([span.attributes["http.request.method"], span.attributes["http.route"]], " "))'
+    " where span.kind == SPAN_KIND_SERVER",
+]
+_TRANSFORM = "  transform:\n    trace_statements:\n" + "".join(f"      - '{st}'\n" for st in TRANSFORM_STATEMENTS)
 MEMORY_LIMIT_MIB = 160
 _LIMITER = f"""  memory_limiter:
     check_interval: 100ms
@@ -109,7 +158,9 @@ class Scenario:
     json: bool = False
     sinks: int = 1  # how many exporters deliver every span
     concurrency: int = 4
-    kind: str = "throughput"  # throughput | limiter | soak | idle
+    kind: str = "throughput"  # throughput | limiter | soak | idle | scrape
+    # ports the collector listens on once it is up (what the harness waits for)
+    listens: tuple[int, ...] = (RECV_GRPC, RECV_HTTP)
     full_only: bool = False
     extra: dict[str, object] = field(default_factory=dict)
     # What runs as the collector: pyotelcol with ``config``, or ``rotel`` (rotel-agent, a Rust
@@ -177,6 +228,34 @@ SCENARIOS = [
         "OTLP/gRPC -> batch -> resource (insert 1 attribute) -> OTLP/gRPC sink",
         "grpc",
         _config(_BATCH + _RESOURCE, ["grpc"], ["batch", "resource"]),
+    ),
+    Scenario(
+        "grpc_transform",
+        "OTLP/gRPC -> transform (5 span statements) -> OTLP/gRPC sink",
+        "grpc",
+        _config(_TRANSFORM, ["grpc"], ["transform"]),
+    ),
+    Scenario(
+        "zipkin_json_otlp",
+        "Zipkin v2 JSON over HTTP -> zipkin receiver -> OTLP/gRPC sink",
+        "zipkin",
+        _config("", ["grpc"], [], _ZIPKIN, "zipkin"),
+        listens=(RECV_HTTP,),
+    ),
+    Scenario(
+        "jaeger_thrift_otlp",
+        "Jaeger thrift_http (binary Batch) -> jaeger receiver -> OTLP/gRPC sink",
+        "jaeger",
+        _config("", ["grpc"], [], _JAEGER, "jaeger"),
+        listens=(RECV_HTTP,),
+    ),
+    Scenario(
+        "prometheus_scrape_10k",
+        f"prometheus receiver scraping {SCRAPE_SERIES:,} series every 1 s -> OTLP/gRPC sink",
+        "scrape",
+        _config("", ["grpc"], [], _PROMETHEUS, "prometheus", "metrics"),
+        kind="scrape",
+        listens=(METRICS_PORT,),
     ),
     Scenario(
         "rotel_passthrough",

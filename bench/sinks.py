@@ -8,7 +8,10 @@ count its spans and note the first receipt time of each ``bench.seq`` (CLOCK_MON
 receive the request bytes and discard them (no parse) — the rate a Python server on this
 machine can take at all. ``--max-rate`` slows the sink down (memory_limiter scenario).
 
-The status file is rewritten every 0.2 s ({"requests", "spans", "t_last"}); on SIGTERM the
+The sink also takes OTLP/gRPC metrics (the prometheus scrape scenario): it counts their data
+points (``points``) and requests (``metric_requests``, one per scrape there), apart from spans.
+
+The status file is rewritten every 0.2 s ({"requests", "spans", "t_last", "points", ...}); on SIGTERM the
 final report (with the per-sequence receipt times) is written and the process exits.
 """
 
@@ -27,10 +30,24 @@ import grpc
 import grpc.aio
 import payload
 from aiohttp import web
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 _OK = b"\n\x00"
 _TRACE_SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+_METRICS_SERVICE = "opentelemetry.proto.collector.metrics.v1.MetricsService"
+
+
+def data_points(msg: ExportMetricsServiceRequest) -> int:
+    """Data points in a metrics request (a histogram point is one point, as the collector counts)."""
+    n = 0
+    for rm in msg.resource_metrics:
+        for sm in rm.scope_metrics:
+            for metric in sm.metrics:
+                kind = metric.WhichOneof("data")
+                if kind is not None:
+                    n += len(getattr(metric, kind).data_points)
+    return n
 
 
 class State:
@@ -43,6 +60,9 @@ class State:
         self.t_last = 0.0
         self.recv_at: dict[int, float] = {}
         self.dupes = 0
+        self.points = 0
+        self.metric_requests = 0
+        self.t_last_points = 0.0
         self.max_rate = max_rate
         self._budget_t = time.monotonic()
 
@@ -71,8 +91,18 @@ class State:
             self.spans += payload.SPANS_PER_REQUEST
         self.t_last = time.monotonic()
 
+    def take_metrics(self, body: bytes) -> None:
+        msg = ExportMetricsServiceRequest()
+        msg.ParseFromString(body)
+        self.points += data_points(msg)
+        self.metric_requests += 1
+        self.t_last_points = time.monotonic()
+
     def status(self) -> dict[str, object]:
         return {
+            "points": self.points,
+            "metric_requests": self.metric_requests,
+            "t_last_points": self.t_last_points,
             "requests": self.requests,
             "spans": self.spans,
             "bytes": self.bytes,
@@ -82,6 +112,13 @@ class State:
         }
 
 
+def write(path: str, obj: object) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f)
+    os.replace(tmp, path)
+
+
 async def serve(args: argparse.Namespace) -> None:
     state = State(parse=args.mode == "sink", max_rate=args.max_rate)
 
@@ -89,9 +126,20 @@ async def serve(args: argparse.Namespace) -> None:
         await state.take(request)
         return _OK
 
+    async def export_metrics(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+        state.take_metrics(request)
+        # one request per scrape: publish it at once, so run.py reads the collector's CPU right
+        # after the scrape's push rather than up to 0.2 s later, into the next scrape
+        write(args.status, {**state.status(), "ready": True})
+        return _OK
+
     server = grpc.aio.server(options=[("grpc.max_receive_message_length", 256 << 20), ("grpc.so_reuseport", 0)])
     handler = grpc.unary_unary_rpc_method_handler(export)
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(_TRACE_SERVICE, {"Export": handler}),))
+    metrics_handler = grpc.unary_unary_rpc_method_handler(export_metrics)
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler(_METRICS_SERVICE, {"Export": metrics_handler}),)
+    )
     server.add_insecure_port(f"127.0.0.1:{args.grpc_port}")
     await server.start()
 
@@ -103,8 +151,16 @@ async def serve(args: argparse.Namespace) -> None:
         await state.take(body)
         return web.Response(body=_OK, content_type="application/x-protobuf")
 
+    async def foreign_export(request: web.Request) -> web.Response:
+        # the ceiling for the Zipkin and Jaeger loads: read, discard, answer as those receivers do
+        await state.take(await request.read())
+        return web.Response(status=202)
+
     app = web.Application(client_max_size=256 << 20)
     app.router.add_post("/v1/traces", http_export)
+    if not state.parse:
+        app.router.add_post("/api/v2/spans", foreign_export)
+        app.router.add_post("/api/traces", foreign_export)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", args.http_port)
@@ -114,12 +170,6 @@ async def serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
-
-    def write(path: str, obj: object) -> None:
-        tmp = path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(obj, f)
-        os.replace(tmp, path)
 
     write(args.status, {**state.status(), "ready": True})
     while not stop.is_set():

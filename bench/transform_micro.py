@@ -5,7 +5,8 @@ re-serializing the same request (what any processor that changes spans pays anyw
 
 Each round takes one 512-span request (bench/payload.py) from its wire bytes:
 - ``parse+serialize``: decode, mark changed, encode (the floor for a changing processor);
-- ``+ transform``: decode, run 5 typical span statements, encode.
+- ``+ transform``: decode, run 5 typical span statements, encode;
+- then each statement alone (decode, one statement, encode), to see which one costs what.
 The process CPU time (``time.process_time``) of each loop is printed with the ratio.
 """
 
@@ -18,17 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from payload import request, scope_block
+from scenarios import TRANSFORM_STATEMENTS as STATEMENTS
 
 from pyotelcol.ottl import parse_statements
 from pyotelcol.pdata import Traces
-
-STATEMENTS = [
-    'set(span.status.code, STATUS_CODE_ERROR) where span.attributes["http.response.status_code"] >= 500',
-    'set(span.attributes["deployment.environment.name"], "prod")',
-    'delete_key(span.attributes, "user_agent.original")',
-    'replace_pattern(span.attributes["url.path"], "/users/\\\\d+", "/users/{id}")',
-    'set(span.name, Concat([span.attributes["http.request.method"], span.attributes["http.route"]], " ")) where span.kind == SPAN_KIND_SERVER',
-]
 
 
 def run(rounds: int) -> None:
@@ -53,6 +47,16 @@ def run(rounds: int) -> None:
     print(f"parse+serialize      {base:7.3f} s CPU  {base / spans * 1e6:7.2f} µs/span")
     print(f"+ transform (5 stmt) {with_transform:7.3f} s CPU  {with_transform / spans * 1e6:7.2f} µs/span")
     print(f"ratio                {with_transform / base:7.2f}x")
+    print("each statement alone, µs/span over parse+serialize:")
+    for statement in STATEMENTS:
+        one = parse_statements([statement], "traces")
+        began = time.process_time()
+        for _ in range(rounds):
+            data = Traces.from_wire(wire)
+            one.execute(data)
+            data.to_wire()
+        alone = time.process_time() - began
+        print(f"  {(alone - base) / spans * 1e6:7.2f}  {statement}")
 
 
 if __name__ == "__main__":
