@@ -44,17 +44,6 @@ def _depth_ok(value: Any, limit: int = MAX_VALUE_DEPTH) -> bool:
     return True
 
 
-def _floats_only(value: Any) -> Any:
-    """json.Unmarshal into interface{}: every number is a float64."""
-    if isinstance(value, dict):
-        return {k: _floats_only(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_floats_only(v) for v in value]
-    if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
-
-
 class JsonParser(ParserOperator):
     type_name = "json_parser"
 
@@ -65,18 +54,21 @@ class JsonParser(ParserOperator):
     def parse(self, value: Any) -> Any:
         text = _text(value, "JSON")
         try:
-            parsed = json.loads(text)
+            # Go's json.Unmarshal into interface{} makes every number a float64: the decoder
+            # converts integers itself rather than a second walk over the value.
+            parsed = json.loads(text) if self.parse_ints else json.loads(text, parse_int=float)
         except json.JSONDecodeError as exc:
             raise ValueError(str(exc)) from None
         except RecursionError:
             raise ValueError("json: exceeded max depth") from None
-        if not _depth_ok(parsed):
+        # Fewer brackets than the limit cannot nest deeper than it: walk only when there are more.
+        if text.count("{") + text.count("[") > MAX_VALUE_DEPTH and not _depth_ok(parsed):
             raise ValueError(f"json: nested deeper than {MAX_VALUE_DEPTH} levels")
         if not isinstance(parsed, dict):
             raise ValueError(
                 f"json: cannot unmarshal {_go_type(parsed)} into Go value of type map[string]interface {{}}"
             )
-        return parsed if self.parse_ints else _floats_only(parsed)
+        return parsed
 
 
 class RegexParser(ParserOperator):
