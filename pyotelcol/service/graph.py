@@ -101,6 +101,39 @@ def fan_out(consumers: Sequence[Consumer]) -> Consumer:
     return FanOut(consumers)
 
 
+class PipelineRouter:
+    """What a connector gets as its next consumer (Go's ``connector.TracesRouterAndConsumer``):
+    consuming fans out to every receiver-side pipeline; ``consumer(*ids)`` is the fan-out to
+    some of them, for connectors that route (``routing``)."""
+
+    __slots__ = ("_all", "_heads")
+
+    def __init__(self, heads: dict[PipelineID, Consumer]) -> None:
+        self._heads = heads
+        self._all = fan_out(list(heads.values()))
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._all.capabilities
+
+    @property
+    def pipeline_ids(self) -> list[PipelineID]:
+        return list(self._heads)
+
+    def consumer(self, *pipeline_ids: PipelineID) -> Consumer:
+        """The fan-out to ``pipeline_ids``; ValueError (Go's wording) names any pipeline that
+        does not list the connector as a receiver."""
+        if not pipeline_ids:
+            raise ValueError("missing consumers")
+        missing = [f'missing consumer: "{p}"' for p in pipeline_ids if p not in self._heads]
+        if missing:
+            raise ValueError("; ".join(missing))
+        return fan_out([self._heads[p] for p in pipeline_ids])
+
+    async def consume(self, data: AnyData) -> None:
+        await self._all.consume(data)
+
+
 @dataclass
 class Node:
     kind: Kind
@@ -225,9 +258,12 @@ class _Builder:
             key = ("connector", source, target, conn_id)
             if key not in self.nodes:
                 heads = [self.pipeline_head(t, via=(conn_id, source, target, pid)) for t in targets]
-                router = fan_out([h for h, _ in heads])
+                router = PipelineRouter({t: h for t, (h, _) in zip(targets, heads, strict=True)})
                 settings = self.make_settings(conn_id, Kind.CONNECTOR, source, None)
-                instance = factory.create_for(source, target, settings, comp.config, router)
+                try:
+                    instance = factory.create_for(source, target, settings, comp.config, router)
+                except ValueError as exc:  # a config the graph refuses (routing: an unknown pipeline)
+                    raise GraphError(str(exc)) from None
                 self.log_stability(Kind.CONNECTOR, conn_id, factory.stability[(source, target)])
                 node = Node(Kind.CONNECTOR, conn_id, instance, key)
                 for _, first in heads:
