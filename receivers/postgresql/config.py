@@ -1,0 +1,175 @@
+"""Configuration of the ``postgresql`` receiver (Go's postgresqlreceiver ``Config``).
+
+The scraper controller's keys (``collection_interval`` 10s here, ``initial_delay``, ``timeout``),
+confignet's ``endpoint`` / ``transport``, ``username``, ``password``, ``databases``,
+``exclude_databases``, ``tls`` (TLS required but not verified by default, as Go's
+``insecure_skip_verify: true``) and the generated ``metrics`` / ``resource_attributes`` sections
+sit at the top level. ``connection_pool``, ``query_sample_collection`` and
+``top_query_collection`` are accepted as Go's keys; they do not change the metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from typing import Any
+
+from pyotelcol.config.configtls import TLSClientConfig
+from pyotelcol.helpers.scraperhelper import ControllerConfig
+
+__all__ = ["Config", "MetricConfig", "MetricsConfig", "ResourceAttributesConfig", "split_host_port"]
+
+ERR_NO_USERNAME = "invalid config: missing username"
+ERR_NO_PASSWORD = "invalid config: missing password"
+ERR_NOT_SUPPORTED = "invalid config: field '{}' not supported"
+ERR_TRANSPORTS = "invalid config: 'transport' must be 'tcp' or 'unix'"
+ERR_HOST_PORT = "invalid config: 'endpoint' must be in the form <host>:<port> no matter what 'transport' is configured"
+
+
+def split_host_port(endpoint: str) -> tuple[str, str] | None:
+    """Go's ``net.SplitHostPort``; None when it fails."""
+    if endpoint.startswith("["):
+        close = endpoint.find("]")
+        if close < 0 or not endpoint[close + 1 :].startswith(":"):
+            return None
+        return endpoint[1:close], endpoint[close + 2 :]
+    host, colon, port = endpoint.rpartition(":")
+    if not colon or ":" in host:
+        return None
+    return host, port
+
+
+@dataclass
+class MetricConfig:
+    enabled: bool = False
+
+
+def _enabled() -> MetricConfig:
+    return MetricConfig(enabled=True)
+
+
+def _key(name: str) -> dict[str, str]:
+    return {"key": name}
+
+
+def _enabled_keys(section: Any) -> set[str]:
+    return {str(f.metadata["key"]) for f in fields(section) if getattr(section, f.name).enabled}
+
+
+@dataclass
+class MetricsConfig:
+    """Go's generated ``metrics`` section: ``<metric>: {enabled: bool}``."""
+
+    backends: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.backends"))
+    bgwriter_buffers_allocated: MetricConfig = field(
+        default_factory=_enabled, metadata=_key("postgresql.bgwriter.buffers.allocated")
+    )
+    bgwriter_buffers_writes: MetricConfig = field(
+        default_factory=_enabled, metadata=_key("postgresql.bgwriter.buffers.writes")
+    )
+    bgwriter_checkpoint_count: MetricConfig = field(
+        default_factory=_enabled, metadata=_key("postgresql.bgwriter.checkpoint.count")
+    )
+    bgwriter_duration: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.bgwriter.duration"))
+    bgwriter_maxwritten: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.bgwriter.maxwritten"))
+    blks_hit: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.blks_hit"))
+    blks_read: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.blks_read"))
+    blocks_read: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.blocks_read"))
+    commits: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.commits"))
+    connection_max: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.connection.max"))
+    database_count: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.database.count"))
+    db_size: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.db_size"))
+    deadlocks: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.deadlocks"))
+    index_scans: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.index.scans"))
+    index_size: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.index.size"))
+    operations: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.operations"))
+    rollbacks: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.rollbacks"))
+    rows: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.rows"))
+    sequential_scans: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.sequential_scans"))
+    table_count: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.table.count"))
+    table_size: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.table.size"))
+    table_vacuum_count: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.table.vacuum.count"))
+    temp_files: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.temp_files"))
+    tup_deleted: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.tup_deleted"))
+    tup_fetched: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.tup_fetched"))
+    tup_inserted: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.tup_inserted"))
+    tup_returned: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.tup_returned"))
+    tup_updated: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.tup_updated"))
+
+    def enabled(self) -> set[str]:
+        return _enabled_keys(self)
+
+
+@dataclass
+class ResourceAttributesConfig:
+    postgresql_database_name: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.database.name"))
+    postgresql_index_name: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.index.name"))
+    postgresql_table_name: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.table.name"))
+
+    def enabled(self) -> set[str]:
+        return _enabled_keys(self)
+
+
+@dataclass
+class ConnectionPoolConfig:
+    """Go's pool settings (``database/sql``); accepted, no effect here."""
+
+    max_idle_time: timedelta | None = None
+    max_lifetime: timedelta | None = None
+    max_idle: int | None = None
+    max_open: int | None = None
+
+
+@dataclass
+class CollectionConfig:
+    """Go's query sample / top query events (logs); accepted, no effect on metrics."""
+
+    enabled: bool = False
+    max_rows_per_query: int = 1000
+    top_n_query: int = 1000
+
+
+def _skip_verify_tls() -> TLSClientConfig:
+    return TLSClientConfig(insecure=False, insecure_skip_verify=True)
+
+
+@dataclass
+class Config(ControllerConfig):
+    collection_interval: timedelta = timedelta(seconds=10)
+    username: str = ""
+    password: str = field(default="", metadata={"opaque": True})
+    databases: list[str] = field(default_factory=list)
+    exclude_databases: list[str] = field(default_factory=list)
+    endpoint: str = "localhost:5432"
+    transport: str = "tcp"
+    tls: TLSClientConfig = field(default_factory=_skip_verify_tls)
+    connection_pool: ConnectionPoolConfig = field(default_factory=ConnectionPoolConfig)
+    query_sample_collection: CollectionConfig = field(default_factory=CollectionConfig)
+    top_query_collection: CollectionConfig = field(default_factory=CollectionConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    resource_attributes: ResourceAttributesConfig = field(default_factory=ResourceAttributesConfig)
+
+    def validate(self) -> None:
+        errors = []
+        try:
+            super().validate()
+        except ValueError as exc:
+            errors.append(str(exc))
+        if not self.username:
+            errors.append(ERR_NO_USERNAME)
+        if not self.password:
+            errors.append(ERR_NO_PASSWORD)
+        # lib/pq cannot override the server name nor bound the TLS versions
+        for key, name in (
+            (self.tls.server_name_override, "ServerName"),
+            (self.tls.max_version, "MaxVersion"),
+            (self.tls.min_version, "MinVersion"),
+        ):
+            if key:
+                errors.append(ERR_NOT_SUPPORTED.format(name))
+        if self.transport not in ("tcp", "unix"):
+            errors.append(ERR_TRANSPORTS)
+        elif split_host_port(self.endpoint) is None:
+            errors.append(ERR_HOST_PORT)
+        if errors:
+            raise ValueError("\n".join(errors))
