@@ -203,6 +203,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
     assert names == {
         "receivers": [
             "file_log",
+            "fluent_forward",
             "host_metrics",
             "http_check",
             "jaeger",
@@ -214,6 +215,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
             "python",
             "redis",
             "sdk",
+            "statsd",
             "zipkin",
         ],
         "processors": [
@@ -248,7 +250,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
     otlp = next(c for c in doc["receivers"] if c["name"] == "otlp")
     assert otlp["stability"] == {"logs": "Stable", "metrics": "Stable", "traces": "Stable"}
     assert otlp["module"].startswith("pyotelcol ")
-    forward = doc["connectors"][0]["stability"]
+    forward = next(c for c in doc["connectors"] if c["name"] == "forward")["stability"]
     assert forward["traces-to-traces"] == "Beta" and forward["traces-to-metrics"] == "Undefined"
     assert "\n    - name: otlp\n      module: " in out  # yaml.v3 layout
 
