@@ -14,8 +14,6 @@ import os
 import ssl
 from typing import Any
 
-import asyncpg
-
 __all__ = ["PgClient", "PgError", "Row", "connect"]
 
 CONNECT_TIMEOUT_S = 10.0
@@ -33,6 +31,16 @@ class PgError(Exception):
     def __init__(self, message: str, *, broken: bool = True) -> None:
         super().__init__(message)
         self.broken = broken
+
+
+def _asyncpg() -> Any:
+    """asyncpg, imported when first needed: it is the ``postgresql`` extra, so a plain install
+    still lists and validates this receiver and says what to install when it runs."""
+    try:
+        import asyncpg
+    except ImportError as exc:
+        raise PgError(f"{exc}; install the 'postgresql' extra: pip install 'pyotelcol[postgresql]'") from None
+    return asyncpg
 
 
 def _text(value: Any) -> str | None:
@@ -68,6 +76,7 @@ async def connect(
         # asyncpg's ssl=False is lib/pq's "disable"; a context means TLS is required.
         "ssl": ssl_context if ssl_context is not None and unix_dir is None else False,
     }
+    asyncpg = _asyncpg()
     try:
         conn = await asyncpg.connect(**kwargs)
     except TimeoutError as exc:
@@ -94,19 +103,20 @@ async def connect(
 class PgClient:
     def __init__(self, conn: Any) -> None:
         self._conn = conn
+        self._errors = _asyncpg()
 
     async def close(self) -> None:
         try:
             await asyncio.wait_for(self._conn.close(), CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except (OSError, TimeoutError, self._errors.PostgresError, self._errors.InterfaceError):
             self._conn.terminate()
 
     async def query(self, sql: str) -> list[Row]:
         """The rows of one statement as text (None for NULL)."""
         try:
             records = await self._conn.fetch(sql)
-        except asyncpg.PostgresError as exc:
+        except self._errors.PostgresError as exc:
             raise PgError(f"pq: {exc}", broken=False) from exc
-        except (OSError, asyncpg.InterfaceError) as exc:
+        except (OSError, self._errors.InterfaceError) as exc:
             raise PgError(str(exc) or "EOF") from exc
         return [[_text(v) for v in record.values()] for record in records]
