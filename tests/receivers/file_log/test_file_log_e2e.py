@@ -291,3 +291,39 @@ def test_a_big_file_does_not_hold_up_the_others(harness: Any, tmp_path: Path) ->
     # files are read one batch each in turn: the small file's line comes after the first batch
     assert bodies.index("small") < bodies.index("big-19999")
     assert bodies.index("small") <= 1000
+
+
+def test_hostile_files_do_not_stop_the_valid_lines(harness: Any, tmp_path: Path) -> None:
+    """Binary garbage, invalid UTF-8, an 8 MiB line without a newline, a file deleted and one
+    truncated while being read: the receiver keeps going and every valid line arrives once."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    garbage, huge, deleted, truncated = (logs / f"{n}.log" for n in ("garbage", "huge", "deleted", "truncated"))
+    garbage.write_bytes(bytes(range(256)) * 64 + b"\n\xff\xfe\xfd invalid utf-8 \xc3\x28\n")
+    huge.write_bytes(b"y" * (8 * 1024 * 1024))  # no newline: cut at max_log_size, force-flushed
+    _append(deleted, [f"deleted-{i}" for i in range(50)])
+    _append(truncated, [f"before-{i}" for i in range(50)])
+    harness.start(
+        _receiver([str(logs / "*.log")], start_at="beginning", max_log_size="1MiB", force_flush_period="100ms")
+    )
+    harness.sink.wait_for(lambda b: "deleted-49" in b and "before-49" in b)
+    deleted.unlink()
+    with open(truncated, "wb"):
+        pass  # truncated to nothing while the receiver follows it
+    _append(truncated, [f"after-{i}" for i in range(50)])
+    good = logs / "good.log"
+    _append(good, [f"good-{i}" for i in range(200)])
+    bodies = harness.sink.wait_for(lambda b: "good-199" in b and "after-49" in b)
+    expected = (
+        [f"deleted-{i}" for i in range(50)]
+        + [f"before-{i}" for i in range(50)]
+        + [f"after-{i}" for i in range(50)]
+        + [f"good-{i}" for i in range(200)]
+    )
+    valid = [b for b in bodies if b.startswith(("deleted-", "before-", "after-", "good-"))]
+    _exactly_once(valid, expected)
+    # the 8 MiB line arrived cut into max_log_size pieces, nothing of it lost
+    pieces = [b for b in bodies if b and set(b) == {"y"}]
+    assert sum(len(p) for p in pieces) == 8 * 1024 * 1024 and max(len(p) for p in pieces) == 1024 * 1024
+    # garbage and invalid UTF-8 became records (decoded with replacement), the collector kept running
+    assert any("invalid utf-8" in b for b in bodies)
