@@ -12,16 +12,17 @@ from datetime import timedelta
 from typing import Any
 
 from pyotelcol.component import ID
+from pyotelcol.config.decode import DecodeError, decode
 from pyotelcol.helpers.stanza.expr import ExprError, ExprString
 from pyotelcol.helpers.stanza.fileconsumer import Splitter
 from pyotelcol.helpers.stanza.fileconsumer.finder import validate_pattern
+from pyotelcol.helpers.stanza.fileconsumer.ordering import Ordering, OrderingCriteria
 from pyotelcol.helpers.stanza.operators import Pipeline, build_pipeline
 from pyotelcol.helpers.stanza.operators.sizes import parse_byte_size
 
 # fileconsumer keys pyotelcol reads but does not implement: refused unless left at Go's default
 _UNSUPPORTED_DEFAULTS: dict[str, Any] = {
     "header": None,
-    "ordering_criteria": None,
     "acquire_fs_lock": False,
     "polls_to_archive": 0,
     "max_batches": 0,
@@ -140,6 +141,7 @@ class Config:
             errors.append(f"'max_log_size': {exc}")
         check(self.build_splitter)
         check(self.build_pipeline)
+        check(self.build_ordering)
         for name, values in (("attributes", self.attributes), ("resource", self.resource)):
             for key, value in values.items():
                 try:
@@ -153,6 +155,16 @@ class Config:
             errors.append("'retry_on_failure.max_elapsed_time' must not be less than 'initial_interval'")
         if errors:
             raise ValueError("\n".join(errors))
+
+    def build_ordering(self) -> Ordering | None:
+        """Go's matcher ``ordering_criteria`` (None when not configured)."""
+        if not self.ordering_criteria:
+            return None
+        try:
+            criteria = decode(OrderingCriteria, self.ordering_criteria)
+        except DecodeError as exc:
+            raise ValueError(f"'ordering_criteria': {exc}") from None
+        return Ordering(criteria)
 
     def build_splitter(self) -> Splitter:
         return Splitter(

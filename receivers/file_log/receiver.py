@@ -69,6 +69,7 @@ class FileLogReceiver:
             include_file_owner_group_name=c.include_file_owner_group_name,
             include_file_permissions=c.include_file_permissions,
             on_truncate=c.on_truncate,
+            ordering=c.build_ordering(),
         )
 
     async def start(self, host: Host) -> None:

@@ -41,6 +41,24 @@ def _validate(tmp_path: Path, body: str, name: str = "file_log") -> tuple[int, s
         ("    include: [/x]\n    operators: [{type: regex_parser, regex: '(?P<a>', id: r}]", "operators[0]"),
         ("    include: [/x]\n    header: {pattern: x}", "'header' is not supported by pyotelcol"),
         ("    include: [/x]\n    bogus: 1", "has invalid keys: bogus"),
+        (
+            "    include: [/x]\n    ordering_criteria: {sort_by: [{sort_type: numeric, regex_key: n}]}",
+            "'regex' must be specified when 'sort_by' is specified",
+        ),
+        (
+            "    include: [/x]\n    ordering_criteria: {regex: '(?P<n>\\d+)', top_n: -1, sort_by: [{sort_type: numeric}]}",
+            "'top_n' must not be negative",
+        ),
+        (
+            "    include: [/x]\n    ordering_criteria: {regex: '(?P<n>\\d+)', sort_by: [{sort_type: numeric}]}",
+            "numeric sort: regex key must be specified",
+        ),
+        (
+            "    include: [/x]\n    ordering_criteria: {regex: '(?P<t>.*)', sort_by: [{sort_type: timestamp, regex_key: t}]}",
+            "timestamp sort: layout must be specified",
+        ),
+        ("    include: [/x]\n    ordering_criteria: {sort_by: [{regex_key: t}]}", "'sort_type' must be specified"),
+        ("    include: [/x]\n    ordering_criteria: {group_by: '('}", "compile group_by regex"),
     ],
 )
 def test_validate_reports_the_problem(tmp_path: Path, body: str, message: str) -> None:

@@ -327,3 +327,23 @@ def test_hostile_files_do_not_stop_the_valid_lines(harness: Any, tmp_path: Path)
     assert sum(len(p) for p in pieces) == 8 * 1024 * 1024 and max(len(p) for p in pieces) == 1024 * 1024
     # garbage and invalid UTF-8 became records (decoded with replacement), the collector kept running
     assert any("invalid utf-8" in b for b in bodies)
+
+
+def test_ordering_criteria_reads_the_newest_file_of_each_group(harness: Any, tmp_path: Path) -> None:
+    """Go's matcher: group by service, sort by the number in the name (numeric, descending), read the
+    top one per group; an unparsable capture drops that file."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for service in ("api", "db"):
+        for n in (1, 2, 10):
+            _append(logs / f"{service}.{n}.log", [f"{service}-{n}"])
+    _append(logs / "api.x.log", ["api-x"])  # matches the glob, not the numeric capture
+    criteria = (
+        "{group_by: '/(api|db)\\.', regex: '\\.(?P<n>[^.]+)\\.log$', top_n: 1,"
+        " sort_by: [{sort_type: numeric, regex_key: n, ascending: false}]}"
+    )
+    harness.start(_receiver([str(logs / "*.log")], start_at="beginning", ordering_criteria=criteria))
+    bodies = harness.sink.wait_for(lambda b: "api-10" in b and "db-10" in b)
+    _append(logs / "api.10.log", ["api-10-more"])
+    bodies = harness.sink.wait_for(lambda b: "api-10-more" in b)
+    assert sorted(bodies) == ["api-10", "api-10-more", "db-10"]

@@ -28,6 +28,7 @@ from typing import Any
 
 from ....extension.storage import StorageClient
 from . import finder
+from .ordering import Ordering
 from .reader import Batch, FileReader, Metadata, read_fingerprint
 from .splitter import Splitter
 
@@ -62,6 +63,15 @@ class Settings:
     include_file_owner_group_name: bool = False
     include_file_permissions: bool = False
     on_truncate: str = "ignore"
+    # ordering_criteria: which of the matched files are read (None: all of them)
+    ordering: Ordering | None = None
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
 
 
 def file_attributes(path: str, fh: Any, s: Settings) -> dict[str, Any]:
@@ -147,7 +157,7 @@ class Manager:
 
     # -- one poll ----------------------------------------------------------------------------
     async def poll(self) -> None:
-        paths = await asyncio.to_thread(finder.match_files, self.s.include, self.s.exclude)
+        paths = await asyncio.to_thread(self._match)
         group = max(1, self.s.max_concurrent_files // 2)
         current = self.current = []
         lost: list[FileReader] = []
@@ -170,6 +180,16 @@ class Manager:
         if self.after_poll is not None:
             await self.after_poll()
         await self._save()
+
+    def _match(self) -> list[str]:
+        paths = finder.match_files(self.s.include, self.s.exclude)
+        ordering = self.s.ordering
+        if ordering is None or not ordering.active:
+            return paths
+        if self.s.exclude_older_than > 0:  # Go applies the age filter before sorting and top_n
+            cutoff = time.time() - self.s.exclude_older_than
+            paths = [p for p in paths if _mtime(p) >= cutoff]
+        return ordering.select(paths)
 
     def _make_readers(self, paths: list[str], already: list[FileReader]) -> list[FileReader]:
         out: list[FileReader] = []
