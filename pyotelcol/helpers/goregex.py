@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["GoRegex", "GoRegexError", "compile_go", "compile_go_regex", "go_replace_all"]
+__all__ = ["GoRegex", "GoRegexError", "compile_go", "compile_go_regex", "go_replace_all", "translate_go"]
 
 
 class GoRegexError(ValueError):
@@ -89,6 +89,12 @@ def compile_go(pattern: str) -> re.Pattern[str]:
     """Compile a Go regexp to a plain pattern that keeps the pattern's group names (a name
     Python cannot use is Go's ``invalid named capture``)."""
     return _compile(pattern, _Translator(pattern, {}, keep_names=True))
+
+
+def translate_go(pattern: str) -> str:
+    """The Python spelling of a Go pattern, keeping its group names (for callers that compile
+    with flags of their own, or as bytes)."""
+    return _Translator(pattern, {}, keep_names=True).run()
 
 
 def _compile(pattern: str, translator: _Translator) -> re.Pattern[str]:
