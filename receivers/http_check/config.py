@@ -9,9 +9,10 @@ confighttp client config (``endpoint``, ``headers``, ``tls``, ``timeout``, ``aut
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from pyotelcol.config.confighttp import ClientConfig
+from pyotelcol.helpers.metricsconfig import MetricConfig, enabled_metric_keys, metric_key, metric_on
 from pyotelcol.helpers.scraperhelper import ControllerConfig
 
 __all__ = ["SUPPORTED_METRICS", "Config", "MetricConfig", "MetricsConfig", "TargetConfig", "parse_request_uri_error"]
@@ -37,11 +38,6 @@ def parse_request_uri_error(uri: str) -> str | None:
     return f'parse "{uri}": invalid URI for request'
 
 
-@dataclass
-class MetricConfig:
-    enabled: bool = False
-
-
 # The metrics this receiver can emit; the others are accepted while disabled.
 SUPPORTED_METRICS = (
     "httpcheck.status",
@@ -52,43 +48,41 @@ SUPPORTED_METRICS = (
 )
 
 
-def _on() -> MetricConfig:
-    return MetricConfig(enabled=True)
-
-
-def _key(name: str) -> dict[str, str]:
-    return {"key": name}
-
-
 @dataclass
 class MetricsConfig:
     """Go's generated ``metrics`` section: ``<metric>: {enabled: bool}`` for each metric."""
 
     client_connection_duration: MetricConfig = field(
-        default_factory=MetricConfig, metadata=_key("httpcheck.client.connection.duration")
+        default_factory=MetricConfig, metadata=metric_key("httpcheck.client.connection.duration")
     )
     client_request_duration: MetricConfig = field(
-        default_factory=MetricConfig, metadata=_key("httpcheck.client.request.duration")
+        default_factory=MetricConfig, metadata=metric_key("httpcheck.client.request.duration")
     )
     dns_lookup_duration: MetricConfig = field(
-        default_factory=MetricConfig, metadata=_key("httpcheck.dns.lookup.duration")
+        default_factory=MetricConfig, metadata=metric_key("httpcheck.dns.lookup.duration")
     )
-    duration: MetricConfig = field(default_factory=_on, metadata=_key("httpcheck.duration"))
-    error: MetricConfig = field(default_factory=_on, metadata=_key("httpcheck.error"))
-    response_duration: MetricConfig = field(default_factory=MetricConfig, metadata=_key("httpcheck.response.duration"))
-    response_size: MetricConfig = field(default_factory=MetricConfig, metadata=_key("httpcheck.response.size"))
-    status: MetricConfig = field(default_factory=_on, metadata=_key("httpcheck.status"))
+    duration: MetricConfig = field(default_factory=metric_on, metadata=metric_key("httpcheck.duration"))
+    error: MetricConfig = field(default_factory=metric_on, metadata=metric_key("httpcheck.error"))
+    response_duration: MetricConfig = field(
+        default_factory=MetricConfig, metadata=metric_key("httpcheck.response.duration")
+    )
+    response_size: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("httpcheck.response.size"))
+    status: MetricConfig = field(default_factory=metric_on, metadata=metric_key("httpcheck.status"))
     tls_cert_remaining: MetricConfig = field(
-        default_factory=MetricConfig, metadata=_key("httpcheck.tls.cert_remaining")
+        default_factory=MetricConfig, metadata=metric_key("httpcheck.tls.cert_remaining")
     )
     tls_handshake_duration: MetricConfig = field(
-        default_factory=MetricConfig, metadata=_key("httpcheck.tls.handshake.duration")
+        default_factory=MetricConfig, metadata=metric_key("httpcheck.tls.handshake.duration")
     )
-    validation_failed: MetricConfig = field(default_factory=MetricConfig, metadata=_key("httpcheck.validation.failed"))
-    validation_passed: MetricConfig = field(default_factory=MetricConfig, metadata=_key("httpcheck.validation.passed"))
+    validation_failed: MetricConfig = field(
+        default_factory=MetricConfig, metadata=metric_key("httpcheck.validation.failed")
+    )
+    validation_passed: MetricConfig = field(
+        default_factory=MetricConfig, metadata=metric_key("httpcheck.validation.passed")
+    )
 
     def enabled(self) -> set[str]:
-        return {str(f.metadata["key"]) for f in fields(self) if getattr(self, f.name).enabled}
+        return enabled_metric_keys(self)
 
     def validate(self) -> None:
         unsupported = sorted(self.enabled() - set(SUPPORTED_METRICS))

@@ -10,11 +10,11 @@ sit at the top level. ``connection_pool``, ``query_sample_collection`` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from pyotelcol.config.configtls import TLSClientConfig
+from pyotelcol.helpers.metricsconfig import MetricConfig, enabled_metric_keys, metric_key, metric_on
 from pyotelcol.helpers.scraperhelper import ControllerConfig
 
 __all__ = ["Config", "MetricConfig", "MetricsConfig", "ResourceAttributesConfig", "split_host_port"]
@@ -40,74 +40,67 @@ def split_host_port(endpoint: str) -> tuple[str, str] | None:
 
 
 @dataclass
-class MetricConfig:
-    enabled: bool = False
-
-
-def _enabled() -> MetricConfig:
-    return MetricConfig(enabled=True)
-
-
-def _key(name: str) -> dict[str, str]:
-    return {"key": name}
-
-
-def _enabled_keys(section: Any) -> set[str]:
-    return {str(f.metadata["key"]) for f in fields(section) if getattr(section, f.name).enabled}
-
-
-@dataclass
 class MetricsConfig:
     """Go's generated ``metrics`` section: ``<metric>: {enabled: bool}``."""
 
-    backends: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.backends"))
+    backends: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.backends"))
     bgwriter_buffers_allocated: MetricConfig = field(
-        default_factory=_enabled, metadata=_key("postgresql.bgwriter.buffers.allocated")
+        default_factory=metric_on, metadata=metric_key("postgresql.bgwriter.buffers.allocated")
     )
     bgwriter_buffers_writes: MetricConfig = field(
-        default_factory=_enabled, metadata=_key("postgresql.bgwriter.buffers.writes")
+        default_factory=metric_on, metadata=metric_key("postgresql.bgwriter.buffers.writes")
     )
     bgwriter_checkpoint_count: MetricConfig = field(
-        default_factory=_enabled, metadata=_key("postgresql.bgwriter.checkpoint.count")
+        default_factory=metric_on, metadata=metric_key("postgresql.bgwriter.checkpoint.count")
     )
-    bgwriter_duration: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.bgwriter.duration"))
-    bgwriter_maxwritten: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.bgwriter.maxwritten"))
-    blks_hit: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.blks_hit"))
-    blks_read: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.blks_read"))
-    blocks_read: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.blocks_read"))
-    commits: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.commits"))
-    connection_max: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.connection.max"))
-    database_count: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.database.count"))
-    db_size: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.db_size"))
-    deadlocks: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.deadlocks"))
-    index_scans: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.index.scans"))
-    index_size: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.index.size"))
-    operations: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.operations"))
-    rollbacks: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.rollbacks"))
-    rows: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.rows"))
-    sequential_scans: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.sequential_scans"))
-    table_count: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.table.count"))
-    table_size: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.table.size"))
-    table_vacuum_count: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.table.vacuum.count"))
-    temp_files: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.temp_files"))
-    tup_deleted: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.tup_deleted"))
-    tup_fetched: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.tup_fetched"))
-    tup_inserted: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.tup_inserted"))
-    tup_returned: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.tup_returned"))
-    tup_updated: MetricConfig = field(default_factory=MetricConfig, metadata=_key("postgresql.tup_updated"))
+    bgwriter_duration: MetricConfig = field(
+        default_factory=metric_on, metadata=metric_key("postgresql.bgwriter.duration")
+    )
+    bgwriter_maxwritten: MetricConfig = field(
+        default_factory=metric_on, metadata=metric_key("postgresql.bgwriter.maxwritten")
+    )
+    blks_hit: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.blks_hit"))
+    blks_read: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.blks_read"))
+    blocks_read: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.blocks_read"))
+    commits: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.commits"))
+    connection_max: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.connection.max"))
+    database_count: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.database.count"))
+    db_size: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.db_size"))
+    deadlocks: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.deadlocks"))
+    index_scans: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.index.scans"))
+    index_size: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.index.size"))
+    operations: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.operations"))
+    rollbacks: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.rollbacks"))
+    rows: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.rows"))
+    sequential_scans: MetricConfig = field(
+        default_factory=MetricConfig, metadata=metric_key("postgresql.sequential_scans")
+    )
+    table_count: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.table.count"))
+    table_size: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.table.size"))
+    table_vacuum_count: MetricConfig = field(
+        default_factory=metric_on, metadata=metric_key("postgresql.table.vacuum.count")
+    )
+    temp_files: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.temp_files"))
+    tup_deleted: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.tup_deleted"))
+    tup_fetched: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.tup_fetched"))
+    tup_inserted: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.tup_inserted"))
+    tup_returned: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.tup_returned"))
+    tup_updated: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.tup_updated"))
 
     def enabled(self) -> set[str]:
-        return _enabled_keys(self)
+        return enabled_metric_keys(self)
 
 
 @dataclass
 class ResourceAttributesConfig:
-    postgresql_database_name: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.database.name"))
-    postgresql_index_name: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.index.name"))
-    postgresql_table_name: MetricConfig = field(default_factory=_enabled, metadata=_key("postgresql.table.name"))
+    postgresql_database_name: MetricConfig = field(
+        default_factory=metric_on, metadata=metric_key("postgresql.database.name")
+    )
+    postgresql_index_name: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.index.name"))
+    postgresql_table_name: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.table.name"))
 
     def enabled(self) -> set[str]:
-        return _enabled_keys(self)
+        return enabled_metric_keys(self)
 
 
 @dataclass

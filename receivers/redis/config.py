@@ -8,12 +8,12 @@ confignet's ``endpoint`` / ``transport`` / ``dialer`` sit at the top level, next
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from pyotelcol.config.confighttp import DialerConfig, validate_transport
 from pyotelcol.config.configtls import TLSClientConfig
+from pyotelcol.helpers.metricsconfig import MetricConfig, enabled_metric_keys, metric_key, metric_on
 from pyotelcol.helpers.scraperhelper import ControllerConfig
 
 __all__ = ["Config", "MetricConfig", "MetricsConfig", "ResourceAttributesConfig", "split_host_port"]
@@ -42,85 +42,76 @@ def split_host_port(endpoint: str) -> tuple[str, str]:
 
 
 @dataclass
-class MetricConfig:
-    enabled: bool = False
-
-
-def _on() -> MetricConfig:
-    return MetricConfig(enabled=True)
-
-
-def _key(name: str) -> dict[str, str]:
-    return {"key": name}
-
-
-def _enabled_keys(section: Any) -> set[str]:
-    return {str(f.metadata["key"]) for f in fields(section) if getattr(section, f.name).enabled}
-
-
-@dataclass
 class MetricsConfig:
     """Go's generated ``metrics`` section: ``<metric>: {enabled: bool}``."""
 
-    clients_blocked: MetricConfig = field(default_factory=_on, metadata=_key("redis.clients.blocked"))
-    clients_connected: MetricConfig = field(default_factory=_on, metadata=_key("redis.clients.connected"))
-    clients_max_input_buffer: MetricConfig = field(default_factory=_on, metadata=_key("redis.clients.max_input_buffer"))
+    clients_blocked: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.clients.blocked"))
+    clients_connected: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.clients.connected"))
+    clients_max_input_buffer: MetricConfig = field(
+        default_factory=metric_on, metadata=metric_key("redis.clients.max_input_buffer")
+    )
     clients_max_output_buffer: MetricConfig = field(
-        default_factory=_on, metadata=_key("redis.clients.max_output_buffer")
+        default_factory=metric_on, metadata=metric_key("redis.clients.max_output_buffer")
     )
-    cluster_slots_assigned: MetricConfig = field(default_factory=_on, metadata=_key("redis.cluster.slots_assigned"))
-    cmd_calls: MetricConfig = field(default_factory=MetricConfig, metadata=_key("redis.cmd.calls"))
-    cmd_latency: MetricConfig = field(default_factory=MetricConfig, metadata=_key("redis.cmd.latency"))
-    cmd_usec: MetricConfig = field(default_factory=MetricConfig, metadata=_key("redis.cmd.usec"))
-    commands: MetricConfig = field(default_factory=_on, metadata=_key("redis.commands"))
-    commands_processed: MetricConfig = field(default_factory=_on, metadata=_key("redis.commands.processed"))
-    connections_received: MetricConfig = field(default_factory=_on, metadata=_key("redis.connections.received"))
-    connections_rejected: MetricConfig = field(default_factory=_on, metadata=_key("redis.connections.rejected"))
-    cpu_time: MetricConfig = field(default_factory=_on, metadata=_key("redis.cpu.time"))
-    db_avg_ttl: MetricConfig = field(default_factory=_on, metadata=_key("redis.db.avg_ttl"))
-    db_expires: MetricConfig = field(default_factory=_on, metadata=_key("redis.db.expires"))
-    db_keys: MetricConfig = field(default_factory=_on, metadata=_key("redis.db.keys"))
-    keys_evicted: MetricConfig = field(default_factory=_on, metadata=_key("redis.keys.evicted"))
-    keys_expired: MetricConfig = field(default_factory=_on, metadata=_key("redis.keys.expired"))
-    keyspace_hits: MetricConfig = field(default_factory=_on, metadata=_key("redis.keyspace.hits"))
-    keyspace_misses: MetricConfig = field(default_factory=_on, metadata=_key("redis.keyspace.misses"))
-    latest_fork: MetricConfig = field(default_factory=_on, metadata=_key("redis.latest_fork"))
-    maxmemory: MetricConfig = field(default_factory=MetricConfig, metadata=_key("redis.maxmemory"))
+    cluster_slots_assigned: MetricConfig = field(
+        default_factory=metric_on, metadata=metric_key("redis.cluster.slots_assigned")
+    )
+    cmd_calls: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("redis.cmd.calls"))
+    cmd_latency: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("redis.cmd.latency"))
+    cmd_usec: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("redis.cmd.usec"))
+    commands: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.commands"))
+    commands_processed: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.commands.processed"))
+    connections_received: MetricConfig = field(
+        default_factory=metric_on, metadata=metric_key("redis.connections.received")
+    )
+    connections_rejected: MetricConfig = field(
+        default_factory=metric_on, metadata=metric_key("redis.connections.rejected")
+    )
+    cpu_time: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.cpu.time"))
+    db_avg_ttl: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.db.avg_ttl"))
+    db_expires: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.db.expires"))
+    db_keys: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.db.keys"))
+    keys_evicted: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.keys.evicted"))
+    keys_expired: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.keys.expired"))
+    keyspace_hits: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.keyspace.hits"))
+    keyspace_misses: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.keyspace.misses"))
+    latest_fork: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.latest_fork"))
+    maxmemory: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("redis.maxmemory"))
     memory_fragmentation_ratio: MetricConfig = field(
-        default_factory=_on, metadata=_key("redis.memory.fragmentation_ratio")
+        default_factory=metric_on, metadata=metric_key("redis.memory.fragmentation_ratio")
     )
-    memory_lua: MetricConfig = field(default_factory=_on, metadata=_key("redis.memory.lua"))
-    memory_peak: MetricConfig = field(default_factory=_on, metadata=_key("redis.memory.peak"))
-    memory_rss: MetricConfig = field(default_factory=_on, metadata=_key("redis.memory.rss"))
-    memory_used: MetricConfig = field(default_factory=_on, metadata=_key("redis.memory.used"))
-    net_input: MetricConfig = field(default_factory=_on, metadata=_key("redis.net.input"))
-    net_output: MetricConfig = field(default_factory=_on, metadata=_key("redis.net.output"))
+    memory_lua: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.memory.lua"))
+    memory_peak: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.memory.peak"))
+    memory_rss: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.memory.rss"))
+    memory_used: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.memory.used"))
+    net_input: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.net.input"))
+    net_output: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.net.output"))
     rdb_changes_since_last_save: MetricConfig = field(
-        default_factory=_on, metadata=_key("redis.rdb.changes_since_last_save")
+        default_factory=metric_on, metadata=metric_key("redis.rdb.changes_since_last_save")
     )
     replication_backlog_first_byte_offset: MetricConfig = field(
-        default_factory=_on, metadata=_key("redis.replication.backlog_first_byte_offset")
+        default_factory=metric_on, metadata=metric_key("redis.replication.backlog_first_byte_offset")
     )
-    replication_offset: MetricConfig = field(default_factory=_on, metadata=_key("redis.replication.offset"))
+    replication_offset: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.replication.offset"))
     replication_replica_offset: MetricConfig = field(
-        default_factory=MetricConfig, metadata=_key("redis.replication.replica_offset")
+        default_factory=MetricConfig, metadata=metric_key("redis.replication.replica_offset")
     )
-    role: MetricConfig = field(default_factory=MetricConfig, metadata=_key("redis.role"))
-    slaves_connected: MetricConfig = field(default_factory=_on, metadata=_key("redis.slaves.connected"))
-    uptime: MetricConfig = field(default_factory=_on, metadata=_key("redis.uptime"))
+    role: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("redis.role"))
+    slaves_connected: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.slaves.connected"))
+    uptime: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.uptime"))
 
     def enabled(self) -> set[str]:
-        return _enabled_keys(self)
+        return enabled_metric_keys(self)
 
 
 @dataclass
 class ResourceAttributesConfig:
-    redis_version: MetricConfig = field(default_factory=_on, metadata=_key("redis.version"))
-    server_address: MetricConfig = field(default_factory=MetricConfig, metadata=_key("server.address"))
-    server_port: MetricConfig = field(default_factory=MetricConfig, metadata=_key("server.port"))
+    redis_version: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.version"))
+    server_address: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("server.address"))
+    server_port: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("server.port"))
 
     def enabled(self) -> set[str]:
-        return _enabled_keys(self)
+        return enabled_metric_keys(self)
 
 
 def _plain_tls() -> TLSClientConfig:
