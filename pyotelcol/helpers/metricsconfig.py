@@ -1,6 +1,7 @@
-"""The pieces of Go's generated (mdatagen) ``metrics`` config section that scraper receivers
-share: ``<metric>: {enabled: bool}`` entries declared as dataclass fields that carry the metric's
-name, and the set of enabled names.
+"""The pieces of Go's generated (mdatagen) metrics code that scraper receivers share: the
+``metrics`` config section (``<metric>: {enabled: bool}`` entries declared as dataclass fields
+that carry the metric's name, and the set of enabled names), and ``metric_message``, one OTLP
+metric from a spec and its points.
 
     @dataclass
     class MetricsConfig:
@@ -10,10 +11,14 @@ name, and the set of enabled names.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["MetricConfig", "enabled_metric_keys", "metric_key", "metric_on"]
+from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.metrics.v1 import metrics_pb2
+
+__all__ = ["MetricConfig", "MetricShape", "enabled_metric_keys", "metric_key", "metric_message", "metric_on"]
 
 
 @dataclass
@@ -34,3 +39,42 @@ def metric_key(name: str) -> dict[str, str]:
 def enabled_metric_keys(section: Any) -> set[str]:
     """The names of the enabled metrics of a ``metrics`` section dataclass."""
     return {str(f.metadata["key"]) for f in fields(section) if getattr(section, f.name).enabled}
+
+
+class MetricShape(Protocol):
+    """What ``metric_message`` reads of a receiver's metric spec."""
+
+    @property
+    def description(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def is_sum(self) -> bool: ...
+    @property
+    def monotonic(self) -> bool: ...
+    @property
+    def is_double(self) -> bool: ...
+
+
+Point = tuple[int, float, Iterable[tuple[str, str]]]
+
+
+def metric_message(name: str, spec: MetricShape, points: Iterable[Point], start_ns: int) -> metrics_pb2.Metric:
+    """A cumulative sum or a gauge of ``points`` (time, value, string attributes), every point
+    starting at ``start_ns``, as mdatagen's builders record them."""
+    metric = metrics_pb2.Metric(name=name, description=spec.description, unit=spec.unit)
+    if spec.is_sum:
+        metric.sum.aggregation_temporality = metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE
+        metric.sum.is_monotonic = spec.monotonic
+        dps = metric.sum.data_points
+    else:
+        dps = metric.gauge.data_points
+    for time_ns, value, attrs in points:
+        dp = dps.add(start_time_unix_nano=start_ns, time_unix_nano=time_ns)
+        if spec.is_double:
+            dp.as_double = float(value)
+        else:
+            dp.as_int = int(value)
+        for key, attr in attrs:
+            dp.attributes.add(key=key, value=common_pb2.AnyValue(string_value=attr))
+    return metric

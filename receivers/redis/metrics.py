@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
+from pyotelcol.helpers.metricsconfig import metric_message
 from pyotelcol.pdata import Metrics
 
 __all__ = ["CPU_STATES", "INFO_METRICS", "METRICS", "SCOPE_NAME", "MetricSpec", "MetricsBuilder"]
@@ -159,21 +161,5 @@ class MetricsBuilder:
             sm.metrics.append(self._metric(name, points[name]))
         return Metrics(request)
 
-    def _metric(self, name: str, points: list[tuple[int, float, tuple[tuple[str, str], ...]]]) -> metrics_pb2.Metric:
-        spec = METRICS[name]
-        metric = metrics_pb2.Metric(name=name, description=spec.description, unit=spec.unit)
-        if spec.is_sum:
-            metric.sum.aggregation_temporality = metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE
-            metric.sum.is_monotonic = spec.monotonic
-            dps = metric.sum.data_points
-        else:
-            dps = metric.gauge.data_points
-        for time_ns, value, attrs in points:
-            dp = dps.add(start_time_unix_nano=self.start_ns, time_unix_nano=time_ns)
-            if spec.is_double:
-                dp.as_double = float(value)
-            else:
-                dp.as_int = int(value)
-            for key, attr in attrs:
-                dp.attributes.add(key=key, value=common_pb2.AnyValue(string_value=attr))
-        return metric
+    def _metric(self, name: str, points: list[Any]) -> metrics_pb2.Metric:
+        return metric_message(name, METRICS[name], points, self.start_ns)
