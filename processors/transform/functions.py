@@ -18,6 +18,8 @@ from pyotelcol.ottl import CompileError, ExecutionError, FunctionSpec, Param
 from pyotelcol.ottl.values import float_like
 from pyotelcol.pdata import Value
 
+from . import log_parsing
+
 Fn = Any
 
 METRIC = frozenset({"metric"})
@@ -469,5 +471,6 @@ def extra_functions() -> dict[str, FunctionSpec]:
             _set_semconv_span_name,
             SPAN,
         ),
+        *log_parsing.SPECS,  # ParseCEF, ParseCLF, ParseLEEF, ParseELF (log context)
     ]
     return {spec.name: spec for spec in specs}
