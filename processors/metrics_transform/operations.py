@@ -6,9 +6,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .aggregate import Groups, go_int64
+from pyotelcol.helpers.aggregateutil import Groups, Metric, go_int64, points
+
 from .config import Operation, Transform
-from .selection import Metric, Selection, all_attributes, empty_like, get, point_count, points, str_value
+from .selection import Selection, all_attributes, empty_like, get, point_count, str_value
 
 
 class OperationError(Exception):

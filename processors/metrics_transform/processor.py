@@ -18,13 +18,13 @@ from opentelemetry.proto.metrics.v1 import metrics_pb2
 
 from pyotelcol.component import Settings, Signal
 from pyotelcol.consumer import Consumer
+from pyotelcol.helpers.aggregateutil import Groups, Metric
 from pyotelcol.helpers.processorhelper import Processor
 from pyotelcol.pdata import Metrics
 
-from .aggregate import Groups
 from .config import Config
 from .operations import CompiledTransform, OperationError, compile_transform, transform_metric
-from .selection import Metric, Selection, all_attributes, empty_like
+from .selection import Selection, all_attributes, empty_like
 
 Logger = logging.Logger | logging.LoggerAdapter[logging.Logger]
 _TYPE_NAMES = {

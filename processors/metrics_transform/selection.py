@@ -8,19 +8,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
-from opentelemetry.proto.metrics.v1 import metrics_pb2
 
+from pyotelcol.helpers.aggregateutil import Metric, points
 from pyotelcol.helpers.filtermatch import compile_go
 
 from .config import Transform
-
-Metric = metrics_pb2.Metric
-
-
-def points(metric: Metric) -> Any:
-    """The metric's repeated data point field, or None for a metric without data."""
-    kind = metric.WhichOneof("data")
-    return getattr(metric, kind).data_points if kind else None
 
 
 def point_count(metric: Metric) -> int:

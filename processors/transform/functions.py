@@ -18,7 +18,7 @@ from pyotelcol.ottl import CompileError, ExecutionError, FunctionSpec, Param
 from pyotelcol.ottl.values import float_like
 from pyotelcol.pdata import Value
 
-from . import log_parsing
+from . import log_parsing, metric_aggregations
 
 Fn = Any
 
@@ -472,5 +472,6 @@ def extra_functions() -> dict[str, FunctionSpec]:
             SPAN,
         ),
         *log_parsing.SPECS,  # ParseCEF, ParseCLF, ParseLEEF, ParseELF (log context)
+        *metric_aggregations.SPECS,  # aggregate_on_*, extract_percentile_metric, conversions
     ]
     return {spec.name: spec for spec in specs}

@@ -7,9 +7,9 @@ import math
 
 import pytest
 from opentelemetry.proto.metrics.v1 import metrics_pb2 as pb
-from pyotelcol.processors.metrics_transform.aggregate import Groups, go_int64
 from pyotelcol.processors.metrics_transform.selection import go_expand
 
+from pyotelcol.helpers.aggregateutil import Groups, go_int64
 from pyotelcol.helpers.filtermatch import compile_go
 from pyotelcol.pdata.pcommon import key_value
 

@@ -17,9 +17,16 @@ from typing import Any
 
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
-from pyotelcol.helpers.metricstreams import attributes_key
+from .metricstreams import attributes_key
 
-from .selection import Metric, points
+Metric = metrics_pb2.Metric
+
+
+def points(metric: Metric) -> Any:
+    """The metric's repeated data point field, or None for a metric without data."""
+    kind = metric.WhichOneof("data")
+    return getattr(metric, kind).data_points if kind else None
+
 
 _DELTA = metrics_pb2.AGGREGATION_TEMPORALITY_DELTA
 _INT64_MIN = -(2**63)
