@@ -11,14 +11,23 @@ metric from a spec and its points.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any, Protocol
 
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
-__all__ = ["MetricConfig", "MetricShape", "enabled_metric_keys", "metric_key", "metric_message", "metric_on"]
+__all__ = [
+    "MetricConfig",
+    "MetricShape",
+    "MetricsSection",
+    "enabled_metric_keys",
+    "metric_key",
+    "metric_message",
+    "metric_on",
+    "metrics_section",
+]
 
 
 @dataclass
@@ -39,6 +48,29 @@ def metric_key(name: str) -> dict[str, str]:
 def enabled_metric_keys(section: Any) -> set[str]:
     """The names of the enabled metrics of a ``metrics`` section dataclass."""
     return {str(f.metadata["key"]) for f in fields(section) if getattr(section, f.name).enabled}
+
+
+class MetricsSection:
+    """What a generated ``metrics`` section offers (the static type of ``metrics_section``'s classes)."""
+
+    def enabled(self) -> set[str]:
+        return enabled_metric_keys(self)
+
+
+def metrics_section(name: str, defaults: Mapping[str, bool]) -> type[MetricsSection]:
+    """The ``metrics`` section dataclass of a receiver whose metric specs say which metrics are on
+    by default (``{"redis.commands": True, ...}``): one ``MetricConfig`` field per metric, its YAML
+    key the metric's name, so the specs stay the one place that lists the metrics."""
+    entries = [
+        (
+            metric.split(".", 1)[-1].replace(".", "_"),
+            MetricConfig,
+            field(default_factory=metric_on if on else MetricConfig, metadata=metric_key(metric)),
+        )
+        for metric, on in defaults.items()
+    ]
+    doc = "Go's generated ``metrics`` section: ``<metric>: {enabled: bool}``."
+    return make_dataclass(name, entries, bases=(MetricsSection,), namespace={"__doc__": doc})
 
 
 class MetricShape(Protocol):

@@ -12,10 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from pyotelcol.config.configtls import TLSClientConfig
-from pyotelcol.helpers.metricsconfig import MetricConfig, enabled_metric_keys, metric_key, metric_on
+from pyotelcol.helpers.metricsconfig import (
+    MetricConfig,
+    MetricsSection,
+    enabled_metric_keys,
+    metric_key,
+    metric_on,
+    metrics_section,
+)
 from pyotelcol.helpers.scraperhelper import ControllerConfig
+
+from .metrics import METRICS
 
 __all__ = ["Config", "MetricConfig", "MetricsConfig", "ResourceAttributesConfig", "split_host_port"]
 
@@ -39,56 +49,13 @@ def split_host_port(endpoint: str) -> tuple[str, str] | None:
     return host, port
 
 
-@dataclass
-class MetricsConfig:
-    """Go's generated ``metrics`` section: ``<metric>: {enabled: bool}``."""
+# One entry per metric of ``metrics.METRICS`` (their specs say which are on by default).
+if TYPE_CHECKING:
 
-    backends: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.backends"))
-    bgwriter_buffers_allocated: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("postgresql.bgwriter.buffers.allocated")
-    )
-    bgwriter_buffers_writes: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("postgresql.bgwriter.buffers.writes")
-    )
-    bgwriter_checkpoint_count: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("postgresql.bgwriter.checkpoint.count")
-    )
-    bgwriter_duration: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("postgresql.bgwriter.duration")
-    )
-    bgwriter_maxwritten: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("postgresql.bgwriter.maxwritten")
-    )
-    blks_hit: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.blks_hit"))
-    blks_read: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.blks_read"))
-    blocks_read: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.blocks_read"))
-    commits: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.commits"))
-    connection_max: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.connection.max"))
-    database_count: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.database.count"))
-    db_size: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.db_size"))
-    deadlocks: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.deadlocks"))
-    index_scans: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.index.scans"))
-    index_size: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.index.size"))
-    operations: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.operations"))
-    rollbacks: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.rollbacks"))
-    rows: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.rows"))
-    sequential_scans: MetricConfig = field(
-        default_factory=MetricConfig, metadata=metric_key("postgresql.sequential_scans")
-    )
-    table_count: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.table.count"))
-    table_size: MetricConfig = field(default_factory=metric_on, metadata=metric_key("postgresql.table.size"))
-    table_vacuum_count: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("postgresql.table.vacuum.count")
-    )
-    temp_files: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.temp_files"))
-    tup_deleted: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.tup_deleted"))
-    tup_fetched: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.tup_fetched"))
-    tup_inserted: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.tup_inserted"))
-    tup_returned: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.tup_returned"))
-    tup_updated: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("postgresql.tup_updated"))
+    class MetricsConfig(MetricsSection): ...
 
-    def enabled(self) -> set[str]:
-        return enabled_metric_keys(self)
+else:
+    MetricsConfig = metrics_section("MetricsConfig", {name: spec.enabled for name, spec in METRICS.items()})
 
 
 @dataclass

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from pyotelcol.config.confighttp import DialerConfig, validate_transport
 from pyotelcol.config.configtls import TLSClientConfig
-from pyotelcol.helpers.metricsconfig import MetricConfig, enabled_metric_keys, metric_key, metric_on
+from pyotelcol.helpers.metricsconfig import (
+    MetricConfig,
+    MetricsSection,
+    enabled_metric_keys,
+    metric_key,
+    metric_on,
+    metrics_section,
+)
 from pyotelcol.helpers.scraperhelper import ControllerConfig
+
+from .metrics import METRICS
 
 __all__ = ["Config", "MetricConfig", "MetricsConfig", "ResourceAttributesConfig", "split_host_port"]
 
@@ -41,67 +51,13 @@ def split_host_port(endpoint: str) -> tuple[str, str]:
     return host, port
 
 
-@dataclass
-class MetricsConfig:
-    """Go's generated ``metrics`` section: ``<metric>: {enabled: bool}``."""
+# One entry per metric of ``metrics.METRICS`` (their specs say which are on by default).
+if TYPE_CHECKING:
 
-    clients_blocked: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.clients.blocked"))
-    clients_connected: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.clients.connected"))
-    clients_max_input_buffer: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("redis.clients.max_input_buffer")
-    )
-    clients_max_output_buffer: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("redis.clients.max_output_buffer")
-    )
-    cluster_slots_assigned: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("redis.cluster.slots_assigned")
-    )
-    cmd_calls: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("redis.cmd.calls"))
-    cmd_latency: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("redis.cmd.latency"))
-    cmd_usec: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("redis.cmd.usec"))
-    commands: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.commands"))
-    commands_processed: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.commands.processed"))
-    connections_received: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("redis.connections.received")
-    )
-    connections_rejected: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("redis.connections.rejected")
-    )
-    cpu_time: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.cpu.time"))
-    db_avg_ttl: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.db.avg_ttl"))
-    db_expires: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.db.expires"))
-    db_keys: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.db.keys"))
-    keys_evicted: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.keys.evicted"))
-    keys_expired: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.keys.expired"))
-    keyspace_hits: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.keyspace.hits"))
-    keyspace_misses: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.keyspace.misses"))
-    latest_fork: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.latest_fork"))
-    maxmemory: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("redis.maxmemory"))
-    memory_fragmentation_ratio: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("redis.memory.fragmentation_ratio")
-    )
-    memory_lua: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.memory.lua"))
-    memory_peak: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.memory.peak"))
-    memory_rss: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.memory.rss"))
-    memory_used: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.memory.used"))
-    net_input: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.net.input"))
-    net_output: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.net.output"))
-    rdb_changes_since_last_save: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("redis.rdb.changes_since_last_save")
-    )
-    replication_backlog_first_byte_offset: MetricConfig = field(
-        default_factory=metric_on, metadata=metric_key("redis.replication.backlog_first_byte_offset")
-    )
-    replication_offset: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.replication.offset"))
-    replication_replica_offset: MetricConfig = field(
-        default_factory=MetricConfig, metadata=metric_key("redis.replication.replica_offset")
-    )
-    role: MetricConfig = field(default_factory=MetricConfig, metadata=metric_key("redis.role"))
-    slaves_connected: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.slaves.connected"))
-    uptime: MetricConfig = field(default_factory=metric_on, metadata=metric_key("redis.uptime"))
+    class MetricsConfig(MetricsSection): ...
 
-    def enabled(self) -> set[str]:
-        return enabled_metric_keys(self)
+else:
+    MetricsConfig = metrics_section("MetricsConfig", {name: spec.enabled for name, spec in METRICS.items()})
 
 
 @dataclass
