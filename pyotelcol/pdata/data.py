@@ -220,6 +220,16 @@ class PData(Generic[M]):
         for entry in getattr(self.message, self.resource_field):
             yield Resource(entry.resource, self)
 
+    def items(self) -> Iterator[tuple[Resource, Any, Any]]:
+        """Every item (span, metric, log record) with its resource and scope, whatever the
+        signal, as views: ``(Resource, InstrumentationScope, Span | Metric | LogRecord)``."""
+        for entry in getattr(self, self.resource_field):
+            resource = entry.resource
+            for scoped in getattr(entry, self.scope_field):
+                scope = scoped.scope
+                for item in getattr(scoped, self.item_field):
+                    yield resource, scope, item
+
     def resource_count(self) -> int:
         raise NotImplementedError
 

@@ -203,3 +203,19 @@ def test_resources_of_any_signal(data_type: type[Traces] | type[Metrics] | type[
     assert data.to_wire() != wire
     again = data_type.from_wire(data.to_wire())
     assert [r.attributes.as_raw() for r in again.resources()] == [{"team": "a"}, {"team": "a"}]
+
+
+def test_items_walks_every_item_with_its_resource_and_scope() -> None:
+    from pyotelcol.pdata import Logs
+
+    logs = Logs.empty()
+    for r in range(2):
+        rl = logs.resource_logs.append_empty()
+        rl.resource.attributes.put_str("r", str(r))
+        for s in range(2):
+            sl = rl.scope_logs.append_empty()
+            sl.scope.name = f"s{s}"
+            for i in range(2):
+                sl.log_records.append_empty().body.set_str(f"{r}{s}{i}")
+    seen = [(res.attributes.get("r").as_raw(), scope.name, rec.body.as_raw()) for res, scope, rec in logs.items()]
+    assert seen == [(str(r), f"s{s}", f"{r}{s}{i}") for r in range(2) for s in range(2) for i in range(2)]
