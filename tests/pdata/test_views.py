@@ -217,5 +217,5 @@ def test_items_walks_every_item_with_its_resource_and_scope() -> None:
             sl.scope.name = f"s{s}"
             for i in range(2):
                 sl.log_records.append_empty().body.set_str(f"{r}{s}{i}")
-    seen = [(res.attributes.get("r").as_raw(), scope.name, rec.body.as_raw()) for res, scope, rec in logs.items()]
+    seen = [(res.attributes.as_raw()["r"], scope.name, rec.body.as_raw()) for res, scope, rec in logs.items()]
     assert seen == [(str(r), f"s{s}", f"{r}{s}{i}") for r in range(2) for s in range(2) for i in range(2)]
