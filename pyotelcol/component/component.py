@@ -74,6 +74,33 @@ class Settings:
     pipeline: PipelineID | None = None
 
 
+@dataclass(frozen=True)
+class InstanceID:
+    """Which running component an event is about: Go's componentstatus.InstanceID (a receiver
+    shared by three pipelines is one instance with three pipeline ids)."""
+
+    id: ID
+    kind: Kind
+    pipelines: frozenset[PipelineID] = frozenset()
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    status: Status
+    error: BaseException | None = None
+    timestamp: float = 0.0
+
+
+@runtime_checkable
+class StatusWatcher(Protocol):
+    """Extensions implementing this hear every component's status change, as Go's
+    componentstatus.Watcher: Starting/OK or PermanentError around start, what components report
+    themselves, Stopping/Stopped around shutdown. Events from before the watcher existed are
+    replayed to it when it is created, in order."""
+
+    def component_status_changed(self, source: InstanceID, event: StatusEvent) -> None: ...
+
+
 @runtime_checkable
 class PipelineWatcher(Protocol):
     """Extensions implementing this are told when every pipeline runs, and when they stop."""
@@ -99,3 +126,25 @@ class ServiceInfo:
     extensions: tuple[ID, ...]
     start_time: float
     feature_gates: Mapping[str, bool] = field(default_factory=dict)
+
+
+class ConfigRejected(Exception):
+    """A proposed configuration failed to resolve, validate or start; the message is the one
+    ``pyotelcol validate`` would print, and the running configuration is unchanged."""
+
+
+@runtime_checkable
+class Reconfigurable(Protocol):
+    """A host that can swap its configuration at run time through the one reload path (SIGHUP,
+    ``--watch-config``, OpAMP remote config, the admin endpoint all use it). Extensions check
+    ``isinstance(host, Reconfigurable)``: an embedded or test host may not offer it."""
+
+    async def apply_config(self, config_yaml: bytes, origin: str) -> None:
+        """Resolve and validate ``config_yaml`` completely, then swap to it keeping unchanged
+        components running; raise ConfigRejected (nothing changed) when it is bad. ``origin``
+        names who asked (``"opamp"``, ``"sighup"``, ...) for the logs."""
+        ...
+
+    def effective_config(self) -> Mapping[str, object]:
+        """The configuration in effect, as resolved (secrets are the caller's to redact)."""
+        ...

@@ -17,6 +17,7 @@ from ..component import (
     ID,
     BuildInfo,
     Component,
+    InstanceID,
     Kind,
     PipelineID,
     PipelineInfo,
@@ -25,6 +26,8 @@ from ..component import (
     Settings,
     Signal,
     Status,
+    StatusEvent,
+    StatusWatcher,
     TelemetrySettings,
 )
 from ..factories import ExtensionFactory
@@ -105,6 +108,8 @@ class Service:
         self._started: list[Any] = []
         self._start_time = time.time()
         self.statuses: dict[tuple[Kind, ID], Status] = {}
+        self._status_log: list[tuple[InstanceID, StatusEvent]] = []
+        self._watchers: list[StatusWatcher] = []
         self._settings = settings_maker(telemetry, build_info)
         self.graph: Graph = build_graph(cfg, self._settings, log)
 
@@ -120,7 +125,7 @@ class Service:
 
     def report_status(self, settings: Settings, status: Status, err: BaseException | None = None) -> None:
         """A component's own status report (e.g. memory_limiter refusing data)."""
-        self.statuses[(settings.kind, settings.id)] = status
+        self._set_status(settings.id, settings.kind, status, err)
         fields = {
             "otelcol.component.id": str(settings.id),
             "otelcol.component.kind": str(settings.kind),
@@ -129,6 +134,34 @@ class Service:
         if err is not None:
             fields["error"] = str(err)
         self.log.info("Component status changed", extra={"fields": fields})
+
+    def _set_status(self, comp_id: ID, kind: Kind, status: Status, err: BaseException | None = None) -> None:
+        self.statuses[(kind, comp_id)] = status
+        source = InstanceID(comp_id, kind, self._pipelines_of(comp_id, kind))
+        event = StatusEvent(status, err, time.time())
+        self._status_log.append((source, event))
+        for watcher in self._watchers:
+            _notify(watcher, source, event, self.log)
+
+    def _add_watcher(self, ext: Component) -> None:
+        """Hand a new status watcher everything that happened so far, then every new event."""
+        if isinstance(ext, StatusWatcher):
+            for source, event in self._status_log:
+                _notify(ext, source, event, self.log)
+            self._watchers.append(ext)
+
+    def _pipelines_of(self, comp_id: ID, kind: Kind) -> frozenset[PipelineID]:
+        if kind is Kind.EXTENSION:
+            return frozenset()
+        found = set()
+        for pid, pipe in self.cfg.pipelines.items():
+            if (
+                (kind in (Kind.RECEIVER, Kind.CONNECTOR) and comp_id in pipe.receivers)
+                or (kind is Kind.PROCESSOR and comp_id in pipe.processors)
+                or (kind in (Kind.EXPORTER, Kind.CONNECTOR) and comp_id in pipe.exporters)
+            ):
+                found.add(pid)
+        return frozenset(found)
 
     def service_info(self) -> ServiceInfo:
         pipes = {
@@ -151,6 +184,7 @@ class Service:
             except Exception as exc:
                 message = f'failed to create extension "{ext_id}": {error_text(exc)}'
                 raise StartError(Kind.EXTENSION, message, "failed to build extensions") from exc
+            self._add_watcher(ext)
             self.log.info("Extension is starting...", extra=_fields(ext_id, Kind.EXTENSION))
             await self._start_one(ext, ext_id, Kind.EXTENSION)
             self._extensions[ext_id] = ext
@@ -168,11 +202,15 @@ class Service:
         self.log.info("Everything is ready. Begin running and processing data.")
 
     async def _start_one(self, comp: Any, comp_id: ID, kind: Kind) -> None:
+        self._set_status(comp_id, kind, Status.STARTING)
         try:
             await comp.start(self)
         except Exception as exc:
+            self._set_status(comp_id, kind, Status.PERMANENT_ERROR, exc)
             raise StartError(kind, f'failed to start "{comp_id}" {kind}: {error_text(exc)}') from exc
         self._started.append(comp)
+        if self.statuses.get((kind, comp_id)) is Status.STARTING:  # a component may report its own
+            self._set_status(comp_id, kind, Status.OK)
 
     async def shutdown(self) -> list[str]:
         """Stop everything, collecting errors instead of stopping at the first one."""
@@ -188,20 +226,31 @@ class Service:
             if id(comp) in seen or id(comp) not in started:
                 continue
             seen.add(id(comp))
-            await _stop(comp, f'failed to shutdown "{node.id}" {node.kind}', errors, self.log)
+            await self._stop_one(comp, node.id, node.kind, errors)
         self.log.info("Stopping extensions...")
         for ext_id, ext in reversed(list(self._extensions.items())):
-            await _stop(ext, f'failed to shutdown "{ext_id}" extension', errors, self.log)
+            await self._stop_one(ext, ext_id, Kind.EXTENSION, errors)
         self._started.clear()
         return errors
 
+    async def _stop_one(self, comp: Any, comp_id: ID, kind: Kind, errors: list[str]) -> None:
+        self._set_status(comp_id, kind, Status.STOPPING)
+        prefix = f'failed to shutdown "{comp_id}" {kind}'
+        try:
+            await comp.shutdown()
+        except Exception as exc:
+            self.log.exception(prefix)
+            errors.append(f"{prefix}: {exc}")
+            self._set_status(comp_id, kind, Status.PERMANENT_ERROR, exc)
+            return
+        self._set_status(comp_id, kind, Status.STOPPED)
 
-async def _stop(comp: Any, prefix: str, errors: list[str], log: logging.Logger) -> None:
+
+def _notify(watcher: StatusWatcher, source: InstanceID, event: StatusEvent, log: logging.Logger) -> None:
     try:
-        await comp.shutdown()
-    except Exception as exc:
-        log.exception(prefix)
-        errors.append(f"{prefix}: {exc}")
+        watcher.component_status_changed(source, event)
+    except Exception:  # a watcher's bug must not stop the collector
+        log.exception("status watcher failed")
 
 
 def _fields(comp_id: ID, kind: Kind) -> dict[str, Any]:
