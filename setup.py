@@ -44,6 +44,10 @@ def component_entry_points() -> dict[str, list[str]]:
                 *([meta["status"]["deprecated_alias"]] if meta["status"].get("deprecated_alias") else []),
             ]
             groups.setdefault(f"pyotelcol.{folder}", []).extend(f"{name} = {target}" for name in names)
+            if meta.get("feature_gates"):  # "module:attribute" inside the component's package
+                module, _, attribute = meta["feature_gates"].partition(":")
+                gates = f"{meta['type']} = pyotelcol.{folder}.{meta_file.parent.name}.{module}:{attribute}"
+                groups.setdefault("pyotelcol.feature_gates", []).append(gates)
     return groups
 
 

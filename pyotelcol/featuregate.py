@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -61,19 +62,50 @@ def _core_gates() -> list[Gate]:
     return gates
 
 
+#: Entry points naming a component's gates (``module:GATES``, a sequence of Gate), declared by a
+#: ``feature_gates`` key in its metadata.yaml: Go registers them when the component is compiled in,
+#: so ``--feature-gates`` knows them before any component is created.
+PLUGIN_GROUP = "pyotelcol.feature_gates"
+
+
 class Registry:
-    def __init__(self, gates: list[Gate] | None = None) -> None:
+    def __init__(self, gates: list[Gate] | None = None, *, plugins: bool = False) -> None:
         self._gates = {g.id: g for g in (gates if gates is not None else _core_gates())}
         self.notices: list[str] = []
+        self._plugins_pending = plugins
+
+    def register(self, gate: Gate) -> None:
+        """Add a gate (Go's MustRegister): a second gate with the same id is a programming error."""
+        known = self._gates.get(gate.id)
+        if known is not None and known is not gate:
+            raise GateError(f'attempted to add pre-existing gate "{gate.id}"')
+        self._gates[gate.id] = gate
+
+    def _load_plugins(self) -> None:
+        if not self._plugins_pending:
+            return
+        self._plugins_pending = False
+        from importlib import metadata
+
+        for ep in metadata.entry_points(group=PLUGIN_GROUP):
+            try:
+                gates: Sequence[Gate] = ep.load()
+            except Exception as exc:  # a broken plug-in is reported by the factory registry too
+                self.notices.append(f"feature gates of {ep.name!r} could not be loaded: {exc}")
+                continue
+            for gate in gates:
+                self.register(gate)
 
     def gates(self) -> list[Gate]:
+        self._load_plugins()
         return sorted(self._gates.values(), key=lambda g: g.id)
 
     def get(self, gate_id: str) -> Gate | None:
+        self._load_plugins()
         return self._gates.get(gate_id)
 
     def is_enabled(self, gate_id: str) -> bool:
-        gate = self._gates.get(gate_id)
+        gate = self.get(gate_id)
         return gate is not None and gate.enabled
 
     def apply_flag(self, value: str) -> None:
@@ -83,6 +115,7 @@ class Registry:
         prints those on stdout, the CLI prints them on stderr so stdout stays parseable."""
         if value == "":
             return
+        self._load_plugins()
         for index, item in enumerate(value.split(",")):
             item = item.strip()
             if not item:
@@ -105,4 +138,4 @@ class Registry:
             gate.enabled = enable
 
 
-GLOBAL = Registry()
+GLOBAL = Registry(plugins=True)

@@ -24,7 +24,7 @@ README status table and ``distributions/pyotelcol.yaml`` against it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -64,6 +64,8 @@ class ComponentMetadata:
     distributions: tuple[str, ...] = ("core",)
     extras: tuple[str, ...] = ()
     tests: TestSettings = field(default_factory=TestSettings)
+    #: "module:attribute" of the gates the component registers (setup.py makes it an entry point)
+    feature_gates: str = ""
 
     def signal_stability(self) -> dict[Signal, StabilityLevel]:
         """Receivers, processors, exporters: the level of each supported signal."""
@@ -106,7 +108,7 @@ def parse(text: str, source: str) -> ComponentMetadata:
         raise fail(f"invalid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise fail("expected a map")
-    unknown = set(raw) - {"type", "status", "extras", "tests"}
+    unknown = set(raw) - {"type", "status", "extras", "tests", "feature_gates"}
     if unknown:
         raise fail(f"unknown keys: {sorted(unknown)}")
     type_ = raw.get("type")
@@ -147,7 +149,17 @@ def parse(text: str, source: str) -> ComponentMetadata:
         distributions=tuple(status.get("distributions") or ("core",)),
         extras=tuple(raw.get("extras") or ()),
         tests=TestSettings(dict(tests.get("config") or {}), str(tests.get("skip_lifecycle") or "")),
+        feature_gates=_feature_gates(raw.get("feature_gates"), fail),
     )
+
+
+def _feature_gates(value: Any, fail: Callable[[str], MetadataError]) -> str:
+    if value is None:
+        return ""
+    module, _, attribute = str(value).partition(":")
+    if not isinstance(value, str) or not module or not attribute.isidentifier():
+        raise fail("feature_gates must be 'module:attribute' inside the component's package")
+    return value
 
 
 def load(package: str) -> ComponentMetadata:

@@ -17,7 +17,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from support import Collector, free_port, wait_for_port
+from support import Collector, free_port, run_cli, wait_for_port
 
 CONFIG = """
 receivers:
@@ -335,3 +335,34 @@ def test_prometheus_names_and_flush_at_shutdown(tmp_path: Path) -> None:
     (doc,) = lines(tmp_path / "hourly.jsonl")  # the hour never passed: only the shutdown flush
     (point,) = points(doc, "traces.span.metrics.duration")
     assert int(point["count"]) == 1 and attrs(point["attributes"])["span.name"] == "GET /cart"
+
+
+GATED_CONFIG = """
+receivers: {{otlp: {{protocols: {{http: {{endpoint: 127.0.0.1:{port}}}}}}}}}
+connectors: {{span_metrics: {{metrics_flush_interval: 1h}}}}
+exporters: {{file: {{path: {out}/gated.jsonl}}}}
+service:
+  telemetry: {{metrics: {{level: none}}}}
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [span_metrics]}}
+    metrics: {{receivers: [span_metrics], exporters: [file]}}
+"""
+
+
+def test_the_connectors_feature_gates_are_set_on_the_command_line(tmp_path: Path) -> None:
+    """Go registers a component's gates with the collector, so ``--feature-gates`` knows them;
+    here the connector declares them in its metadata.yaml and the flag reaches it."""
+    listing = run_cli("featuregate", "connector.spanmetrics.legacyMetricNames")
+    assert listing.returncode == 0 and "When enabled, connector uses legacy metric names." in listing.stdout
+    port = free_port()
+    path = tmp_path / "config.yaml"
+    path.write_text(GATED_CONFIG.format(port=port, out=tmp_path))
+    col = Collector(path, args=("--feature-gates=connector.spanmetrics.legacyMetricNames",))
+    try:
+        wait_for_port(port, col.proc)
+        send(port, {"GET /cart": [3]})
+    finally:
+        code, _, err = col.stop()
+    assert code == 0, err
+    (doc,) = lines(tmp_path / "gated.jsonl")  # the shutdown flush
+    assert set(metrics_of(doc)) == {"calls", "duration"}
