@@ -244,7 +244,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
             "prometheus_remote_write",
             "python",
         ],
-        "connectors": ["count", "forward", "python", "routing", "span_metrics"],
+        "connectors": ["count", "forward", "python", "routing", "service_graph", "span_metrics"],
         "extensions": ["basicauth", "bearertokenauth", "file_storage", "health_check", "pprof", "zpages"],
     }
     otlp = next(c for c in doc["receivers"] if c["name"] == "otlp")
