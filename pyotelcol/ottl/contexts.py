@@ -61,7 +61,7 @@ LOWER: dict[str, dict[str, tuple[str, ...]]] = {
 class TransformContext:
     """Base of the contexts: the resource and its container, the cache, the client info."""
 
-    __slots__ = ("_cache", "client", "resource", "resource_container")
+    __slots__ = ("_cache", "_kvindex", "client", "resource", "resource_container")
     name = ""
 
     def __init__(self, resource_container: Any, client: Any = None) -> None:
@@ -69,6 +69,9 @@ class TransformContext:
         self.resource: Resource = resource_container.resource
         self.client = client
         self._cache: Map | None = None
+        # attribute key indexes of the current item (paths._key_index); reused across items,
+        # each entry checks itself against the data's write generation
+        self._kvindex: dict[int, Any] | None = None
 
     @property
     def cache(self) -> Map:

@@ -180,6 +180,7 @@ class StatementGroup:
                 t.resource_container = None
                 t.client = None
                 t._cache = None
+                t._kvindex = None
                 run(t)
 
             splice.edit_resources(data, edit)

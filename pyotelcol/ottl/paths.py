@@ -154,19 +154,65 @@ def _map_access(
 
 
 def _map_key_access(kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any], key: str) -> tuple[Getter, Setter]:
-    """``attributes["literal"]``, the most common path: one scan of the key/value list."""
+    """``attributes["literal"]``, the most common path. Statements on one item usually touch the
+    same attribute list several times; each scan walks protobuf wrappers (about as costly as a
+    statement), so the first access indexes the list's keys for the item and later ones look
+    them up, while the data's write generation says nothing else changed it."""
 
     def get(t: Any) -> Any:
-        for kv in kvs_of(t):
-            if kv.key == key:
-                return read_value(kv.value, guard_of(t))
-        return None
+        kvs = kvs_of(t)
+        guard = guard_of(t)
+        index = _key_index(t, kvs, guard)
+        if index is None:
+            for kv in kvs:
+                if kv.key == key:
+                    return read_value(kv.value, guard)
+            return None
+        kv = index.get(key)
+        return None if kv is None else read_value(kv.value, guard)
 
     def set_(t: Any, value: Any) -> None:
-        guard_of(t).before_write()
-        write_value(put_kv(kvs_of(t), key), value)
+        kvs = kvs_of(t)
+        guard = guard_of(t)
+        index = _key_index(t, kvs, guard)
+        guard.before_write()
+        if index is None:
+            write_value(put_kv(kvs, key), value)
+            return
+        kv = index.get(key)
+        if kv is None:
+            kv = index[key] = kvs.add()
+            kv.key = key
+        write_value(kv.value, value)
+        t._kvindex[id(kvs)] = (kvs, guard.write_generation, index)  # this write kept it true
 
     return get, set_
+
+
+#: indexes an item context keeps at most (its attributes, its resource's, its scope's, ...)
+_INDEXES_PER_CONTEXT = 6
+
+
+def _key_index(t: Any, kvs: Any, guard: Any) -> dict[str, Any] | None:
+    """key → KeyValue of the list ``kvs`` (first occurrence, as a scan finds it), rebuilt when
+    the data was written since; None for data without a write generation (standalone views).
+    The entry holds ``kvs`` so its id stays unique while the index is kept."""
+    generation = getattr(guard, "write_generation", None)
+    if generation is None:
+        return None
+    indexes: dict[int, tuple[Any, int, dict[str, Any]]] | None = t._kvindex
+    if indexes is None:
+        indexes = t._kvindex = {}
+    entry = indexes.get(id(kvs))
+    if entry is not None and entry[1] == generation:
+        return entry[2]
+    if len(indexes) >= _INDEXES_PER_CONTEXT:
+        indexes.clear()
+    index: dict[str, Any] = {}
+    for kv in kvs:
+        index.setdefault(kv.key, kv)
+    indexes[id(kvs)] = (kvs, generation, index)
+    return index
 
 
 def _value_access(

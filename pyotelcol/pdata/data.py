@@ -54,7 +54,7 @@ def _parse_error(exc: Exception) -> InvalidDataError:
 class PData(Generic[M]):
     """Base for Traces, Metrics and Logs; ``signal`` and ``message_type`` are set per subclass."""
 
-    __slots__ = ("_checked", "_count", "_msg", "_read_only", "_wire")
+    __slots__ = ("_checked", "_count", "_msg", "_read_only", "_wire", "write_generation")
     signal: ClassVar[Signal]
     message_type: ClassVar[type[Message]]
     # The repeated fields from the request down to the items ("resource_spans", "scope_spans",
@@ -72,6 +72,9 @@ class PData(Generic[M]):
         # True when ``to_wire()`` is known to parse back: the bytes were parsed, the message came
         # from them or from a decoder that enforces the same limits (OTLP/JSON).
         self._checked = False
+        # Counts the writes: whoever derived something from the contents (OTTL's attribute key
+        # index) knows it is still true while this number has not moved.
+        self.write_generation = 0
 
     @classmethod
     def from_wire(cls, body: bytes) -> Self:
@@ -98,6 +101,7 @@ class PData(Generic[M]):
         data._read_only = False
         data._count = count
         data._checked = checked
+        data.write_generation = 0
         return data
 
     @classmethod
@@ -133,6 +137,7 @@ class PData(Generic[M]):
         self._wire = None
         self._count = None
         self._checked = False
+        self.write_generation += 1
 
     def ensure_writable(self) -> None:
         """Raise ReadOnlyError when the data is shared read-only between consumers."""
