@@ -21,11 +21,13 @@ import grpc.aio
 from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
 
+from pyotelcol import client
 from pyotelcol.component import ID, Host, Settings, Signal
 from pyotelcol.config.confighttp import split_host_port
 from pyotelcol.config.configtls import fetch_server_certificate
 from pyotelcol.consumer import ConsumerError, PermanentError
 from pyotelcol.extension import ClientAuthenticator, find_authenticator
+from pyotelcol.extension.auth import RequestClientAuthenticator
 from pyotelcol.helpers.exporterhelper.otlp import RESPONSES, export_error, grpc_code_retryable, user_agent
 from pyotelcol.helpers.grpcstatus import RETRY_INFO_TRAILER, STATUS_DETAILS_TRAILER, GrpcCode
 from pyotelcol.pdata import AnyData
@@ -215,6 +217,14 @@ class GrpcExporter:
     async def _call_metadata(self) -> list[tuple[str, str | bytes]]:
         if self._auth is None:
             return self._metadata
+        if isinstance(self._auth, RequestClientAuthenticator):  # per-RPC metadata starts empty
+            try:
+                per_request = await self._auth.request_headers(client.from_context(), {})
+            except ValueError as exc:  # grpc-go fails the RPC UNAUTHENTICATED: not retried
+                raise PermanentError(
+                    f"rpc error: code = Unauthenticated desc = transport: per-RPC creds failed due to error: {exc}"
+                ) from None
+            return merge_metadata(self._metadata, per_request)
         extra = await self._auth.headers()
         return merge_metadata(self._metadata, extra)
 

@@ -73,6 +73,7 @@ __all__ = [
     "KeepaliveServerConfig",
     "KeepaliveServerParameters",
     "ServerConfig",
+    "ServerStreamMethod",
     "TLSClientConfig",
     "TLSServerConfig",
     "UnaryMethod",
@@ -351,6 +352,18 @@ class UnaryMethod(Generic[Request]):
     handle: Callable[[Request, Context], Awaitable[bytes]]
 
 
+@dataclass(frozen=True)
+class ServerStreamMethod(Generic[Request]):
+    """A server-streaming method (one request, a stream of responses) on raw bytes: ``decode``
+    as for UnaryMethod, ``stream`` yields the responses' bytes. The request is authenticated
+    as a unary one is; client ``Info`` is not set while it streams."""
+
+    service: str
+    method: str
+    decode: Callable[[bytes], Request]
+    stream: Callable[[Request, Context], AsyncIterator[bytes]]
+
+
 def peer_address(peer: str | None) -> str | None:
     """grpc's ``ipv4:10.0.0.1:1234`` / ``ipv6:[::1]:1234`` peer as Go's ``net.Addr`` string
     (``10.0.0.1:1234``, ``[::1]:1234``); other transports (unix sockets) as given."""
@@ -447,7 +460,23 @@ class GrpcServer:
 
         return grpc.stream_unary_rpc_method_handler(serve)
 
-    async def _listen(self, methods: Iterable[UnaryMethod[Any]]) -> None:
+    def _stream_handler(self, method: ServerStreamMethod[Any]) -> grpc.RpcMethodHandler[bytes, bytes]:
+        async def serve(raw: bytes, context: Context) -> AsyncIterator[bytes]:
+            try:
+                request = method.decode(raw)
+            except ValueError as exc:
+                await context.abort(
+                    grpc.StatusCode.INVALID_ARGUMENT, "grpc: error unmarshalling request: " + ascii_safe(str(exc))
+                )
+                raise  # unreachable: abort raises
+            if self._auth is not None:
+                await self._authenticate(_metadata(context), context)
+            async for message in method.stream(request, context):
+                yield message
+
+        return grpc.unary_stream_rpc_method_handler(serve)
+
+    async def _listen(self, methods: Iterable[UnaryMethod[Any] | ServerStreamMethod[Any]]) -> None:
         cfg = self._cfg
         check_transport(cfg.transport)
         tls = cfg.tls.get()
@@ -463,7 +492,10 @@ class GrpcServer:
         server = grpc.aio.server(options=grpc_server_options(self._cfg.grpc_options()))
         by_service: dict[str, dict[str, grpc.RpcMethodHandler[bytes, bytes]]] = {}
         for method in methods:
-            by_service.setdefault(method.service, {})[method.method] = self._method_handler(method)
+            handler = (
+                self._stream_handler(method) if isinstance(method, ServerStreamMethod) else self._method_handler(method)
+            )
+            by_service.setdefault(method.service, {})[method.method] = handler
         for service, handlers in by_service.items():
             server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, handlers),))
         try:
@@ -500,7 +532,7 @@ class GrpcServer:
 
 
 async def start_grpc_server(
-    cfg: ServerConfig, host: Host, methods: Iterable[UnaryMethod[Any]], *, logger: Logger
+    cfg: ServerConfig, host: Host, methods: Iterable[UnaryMethod[Any] | ServerStreamMethod[Any]], *, logger: Logger
 ) -> GrpcServer:
     """Listen per ``cfg`` and serve ``methods`` (Go: ``ServerConfig.ToServer`` + ``Serve``).
 

@@ -17,8 +17,11 @@ from typing import Any
 
 import aiohttp
 
+from .. import client
 from ..component import ID, Host
+from ..consumer import ConsumerError
 from ..extension import ClientAuthenticator, find_authenticator
+from ..extension.auth import RequestClientAuthenticator
 from .confighttp import ClientConfig
 from .configtls import ClientTLSReloader
 
@@ -52,12 +55,23 @@ class HttpClient:
         self.session = session
         self._tls = tls
         self._auth = auth
+        self._url = url
         self._https = url.lower().startswith("https://")
 
     async def headers(self, base: Mapping[str, str]) -> Mapping[str, str]:
-        """``base`` with the authenticator's headers set over it (``base`` itself when none)."""
+        """``base`` with the authenticator's headers set over it (``base`` itself when none).
+
+        A per-request authenticator (headers_setter) edits ``base`` for the current client
+        ``Info``; the configured ``headers`` are then set again over its result, as Go's
+        confighttp applies them in a round tripper inside the authenticator's."""
         if self._auth is None:
             return base
+        if isinstance(self._auth, RequestClientAuthenticator):
+            try:
+                edited = await self._auth.request_headers(client.from_context(), base)
+            except ValueError as exc:  # Go's round tripper error: the request is not made
+                raise ConsumerError(f'failed to make an HTTP request: Post "{self._url}": {exc}') from None
+            return set_headers(edited, self._cfg.header_pairs())
         extra = await self._auth.headers()
         return set_headers(dict(base), extra.items()) if extra else base
 

@@ -13,15 +13,18 @@ import asyncio
 from collections import deque
 from collections.abc import Iterable
 
+from ... import client
 from ...consumer import ConsumerError
 from ...pdata import AnyData
 from .errors import QUEUE_FULL, SIZE_TOO_LARGE
 
 
 class Entry:
-    """One queued request with its sizes (computed once) and, for ``wait_for_result``, a waiter."""
+    """One queued request with its sizes (computed once), the client ``Info`` of the request that
+    produced it (kept in memory only, as Go's queues keep the request's context) and, for
+    ``wait_for_result``, a waiter."""
 
-    __slots__ = ("data", "items", "nbytes", "seq", "size", "waiter")
+    __slots__ = ("data", "info", "items", "nbytes", "seq", "size", "waiter")
 
     def __init__(self, data: AnyData, items: int, nbytes: int, size: int, seq: int = -1) -> None:
         self.data = data
@@ -30,6 +33,7 @@ class Entry:
         self.size = size
         self.seq = seq
         self.waiter: asyncio.Future[None] | None = None
+        self.info = client.from_context()
 
 
 def make_entry(data: AnyData, sizer: str, items: int | None = None) -> Entry:

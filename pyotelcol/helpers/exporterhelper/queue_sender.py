@@ -23,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Coroutine
 from typing import Any
 
+from ... import client as client_info
 from ...component import ID, Host, Kind, Settings, Signal
 from ...consumer import ConsumerError, PermanentError
 from ...extension.storage import find_storage
@@ -232,7 +233,8 @@ class QueueSender:
         queue = self.queue
         items = sum(e.items for e in entries)
         try:
-            await self._next.send(Request(data, items, permit))
+            with client_info.with_info(_common_info(entries)):
+                await self._next.send(Request(data, items, permit))
         except CircuitOpenError:
             queue.requeue(entries)
             self.release(permit)
@@ -279,6 +281,13 @@ class QueueSender:
         )
         await self.queue.finish(entries)
         _resolve(entries, err)
+
+
+def _common_info(entries: list[Entry]) -> client_info.Info:
+    """The client the sent data came from: the entries' one client, or none when a batch
+    merged requests of different clients (their metadata cannot all be sent)."""
+    first = entries[0].info
+    return first if all(e.info == first for e in entries[1:]) else client_info.Info()
 
 
 def _resolve(entries: list[Entry], err: BaseException | None) -> None:
