@@ -237,6 +237,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
         "exporters": [
             "debug",
             "file",
+            "load_balancing",
             "nop",
             "otlp_grpc",
             "otlp_http",
@@ -245,7 +246,16 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
             "python",
         ],
         "connectors": ["count", "forward", "python", "routing", "service_graph", "span_metrics"],
-        "extensions": ["basicauth", "bearertokenauth", "file_storage", "health_check", "pprof", "zpages"],
+        "extensions": [
+            "basicauth",
+            "bearertokenauth",
+            "file_storage",
+            "headers_setter",
+            "health_check",
+            "healthcheckv2",
+            "pprof",
+            "zpages",
+        ],
     }
     otlp = next(c for c in doc["receivers"] if c["name"] == "otlp")
     assert otlp["stability"] == {"logs": "Stable", "metrics": "Stable", "traces": "Stable"}
