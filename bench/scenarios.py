@@ -129,6 +129,24 @@ TRANSFORM_STATEMENTS = [
     'set(span.name, Concat([span.attributes["http.request.method"], span.attributes["http.route"]], " "))'
     " where span.kind == SPAN_KIND_SERVER",
 ]
+# The agent side of an agent/gateway tier: every span's trace id picks one of three backends (the
+# sink answers on 127.0.0.1-3), so each 512-span request is split into three.
+_LOAD_BALANCING = f"""
+exporters:
+  load_balancing:
+    routing_key: traceID
+    protocol: {{otlp: {{tls: {{insecure: true}}, compression: none}}}}
+    resolver:
+      static:
+        hostnames: [127.0.0.1:{SINK_GRPC}, 127.0.0.2:{SINK_GRPC}, 127.0.0.3:{SINK_GRPC}]
+"""
+_LOAD_BALANCING_CONFIG = (
+    _RECEIVERS
+    + _LOAD_BALANCING
+    + "\nservice:"
+    + _TELEMETRY
+    + "  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [load_balancing]\n"
+)
 _TRANSFORM = "  transform:\n    trace_statements:\n" + "".join(f"      - '{st}'\n" for st in TRANSFORM_STATEMENTS)
 MEMORY_LIMIT_MIB = 160
 _LIMITER = f"""  memory_limiter:
@@ -234,6 +252,12 @@ SCENARIOS = [
         "OTLP/gRPC -> transform (5 span statements) -> OTLP/gRPC sink",
         "grpc",
         _config(_TRANSFORM, ["grpc"], ["transform"]),
+    ),
+    Scenario(
+        "grpc_loadbalancing",
+        "OTLP/gRPC -> load_balancing (traceID, 3 static backends) -> OTLP/gRPC sink",
+        "grpc",
+        _LOAD_BALANCING_CONFIG,
     ),
     Scenario(
         "zipkin_json_otlp",

@@ -140,7 +140,9 @@ async def serve(args: argparse.Namespace) -> None:
     server.add_generic_rpc_handlers(
         (grpc.method_handlers_generic_handler(_METRICS_SERVICE, {"Export": metrics_handler}),)
     )
-    server.add_insecure_port(f"127.0.0.1:{args.grpc_port}")
+    # three loopback addresses, one port: the load_balancing scenario's three "backends"
+    for host in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
+        server.add_insecure_port(f"{host}:{args.grpc_port}")
     await server.start()
 
     async def http_export(request: web.Request) -> web.Response:
