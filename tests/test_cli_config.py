@@ -253,6 +253,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
             "headers_setter",
             "health_check",
             "healthcheckv2",
+            "oidc",
             "pprof",
             "zpages",
         ],
