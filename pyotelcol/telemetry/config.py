@@ -17,6 +17,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from .pushconfig import (
+    SUPPORTED_PROPAGATORS,
+    LogRecordProcessorConfig,
+    PeriodicMetricReaderConfig,
+    SpanProcessorConfig,
+)
+
 DEFAULT_METRICS_HOST = "localhost"
 DEFAULT_METRICS_PORT = 8888
 
@@ -94,8 +101,8 @@ class LogsConfig:
     output_paths: list[str] = field(default_factory=lambda: ["stderr"])
     error_output_paths: list[str] = field(default_factory=lambda: ["stderr"])
     initial_fields: dict[str, Any] = field(default_factory=dict)
-    #: OTel declarative log record processors (OTLP export of own logs): accepted, not supported yet.
-    processors: list[Any] = field(default_factory=list)
+    #: OTel declarative log record processors: own log records also exported (``batch``/``simple``).
+    processors: list[LogRecordProcessorConfig] = field(default_factory=list)
     disable_zap_resource: bool = False
 
     def validate(self) -> None:
@@ -198,14 +205,14 @@ class PullMetricReaderConfig:
 @dataclass
 class MetricReaderConfig:
     pull: PullMetricReaderConfig | None = None
-    #: ``periodic`` readers (OTLP push of own metrics) are accepted but not supported yet.
-    periodic: dict[str, Any] | None = None
+    #: Pushes own metrics every ``interval`` ms to an OTLP (or console) exporter.
+    periodic: PeriodicMetricReaderConfig | None = None
 
     def validate(self) -> None:
         if self.pull is None and self.periodic is None:
             raise ValueError("no valid metric reader")
         if self.pull is not None and self.periodic is not None:
-            raise ValueError("must not specify multiple metric reader types")
+            raise ValueError("must not specify multiple metric reader type")
 
     def prometheus_options(self) -> PrometheusOptions | None:
         if self.pull is None:
@@ -269,13 +276,16 @@ def parse_address(address: str) -> tuple[str, int]:
 class TracesConfig:
     level: str = "basic"
     propagators: list[str] = field(default_factory=list)
-    #: OTel declarative span processors: accepted; pyotelcol records no own spans yet.
-    processors: list[Any] = field(default_factory=list)
+    #: OTel declarative span processors; none means no own spans (Go's no-op tracer).
+    processors: list[SpanProcessorConfig] = field(default_factory=list)
     sampler: Any = None
     limits: Any = None
 
     def validate(self) -> None:
         parse_metrics_level(self.level)
+        for name in self.propagators:
+            if name not in SUPPORTED_PROPAGATORS:
+                raise ValueError("error creating propagator: unsupported trace propagator")
 
 
 # -- resource ------------------------------------------------------------------------------------
@@ -391,17 +401,21 @@ def _level_or_none(text: str) -> MetricsLevel | None:
 __all__ = [
     "DEFAULT_METRICS_HOST",
     "DEFAULT_METRICS_PORT",
+    "SUPPORTED_PROPAGATORS",
     "IncludeExclude",
+    "LogRecordProcessorConfig",
     "LogsConfig",
     "LogsSamplingConfig",
     "MetricReaderConfig",
     "MetricsConfig",
     "MetricsLevel",
+    "PeriodicMetricReaderConfig",
     "PrometheusConfig",
     "PrometheusOptions",
     "PullMetricExporterConfig",
     "PullMetricReaderConfig",
     "ResourceSpec",
+    "SpanProcessorConfig",
     "TelemetryConfig",
     "TracesConfig",
     "parse_address",

@@ -8,30 +8,46 @@ Usage by the service::
     ...
     await telemetry.shutdown()                      # closes them; logging stays usable
 
-Metrics level ``none`` (or no pull reader) gives a no-op MeterProvider and binds nothing.
+Metrics level ``none`` (or no reader) gives a no-op MeterProvider and binds nothing. Push
+exporters (``periodic`` metric readers, log and span ``processors``) run on the SDK's own threads
+from construction on; :meth:`Telemetry.shutdown` flushes them (a last metrics export included).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry.metrics import Meter, MeterProvider, NoOpMeterProvider
+from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk.metrics import MeterProvider as SDKMeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader
 from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
+from opentelemetry.trace import NoOpTracerProvider, TracerProvider
 
 from ..component import ID, BuildInfo, Kind, PipelineID, Signal, TelemetrySettings
+from . import tracing
 from .config import MetricsLevel, TelemetryConfig
-from .logs import FieldsLogger, configure_logger
+from .logs import FieldsLogger, SamplingFilter, configure_logger
+from .otellogs import OTelLogHandler, SDKErrorHandler, build_logger_provider
 from .process import ProcessMetrics
 from .prometheus import PrometheusServer, PullMetricReader
+from .push import periodic_reader
 from .views import level_views, user_views
 
 ROOT_LOGGER = "pyotelcol"
 METER_NAME = "pyotelcol"
+#: How long shutdown waits for the push exporters' last flush (an unreachable backend would
+#: otherwise hold the exit for the exporters' whole retry budget).
+PUSH_SHUTDOWN_BUDGET_S = 5.0
+_SDK_LOGGER = "opentelemetry"
 
 
 def build_resource(cfg: TelemetryConfig, build_info: BuildInfo, instance_id: str | None = None) -> Resource:
@@ -76,34 +92,51 @@ class Telemetry:
         if worker_id is not None:
             static["worker"] = worker_id
         self._root = logging.getLogger(logger_name)
-        configure_logger(self._root, config.logs, static)
+        handlers = configure_logger(self._root, config.logs, static)
+        # Own log records over OTLP: a handler next to the console ones, behind the same sampler.
+        self.logger_provider: LoggerProvider | None = build_logger_provider(config.logs, self.resource)
+        if self.logger_provider is not None:
+            bridge = OTelLogHandler(
+                self.logger_provider,
+                self.build_info.version,
+                config.logs.disable_caller,
+                config.logs.disable_stacktrace,
+            )
+            for flt in handlers[0].filters if handlers else []:
+                if isinstance(flt, SamplingFilter):
+                    bridge.addFilter(flt)
+            self._root.addHandler(bridge)
         self.logger = FieldsLogger(self._root, {})
         self._component_logger = logging.getLogger(f"{logger_name}.component")
 
         for warning in config.deprecation_warnings():
             self.logger.warning(warning)
-        if config.logs.processors:
-            self.logger.warning("service::telemetry::logs::processors are not supported yet; own logs are not exported")
-        if config.traces.processors:
-            self.logger.info("service::telemetry::traces::processors are not supported yet; own spans are not recorded")
+
+        # -- traces ----------------------------------------------------------------------------
+        self._sdk_tracer_provider: SDKTracerProvider | None = tracing.build_tracer_provider(
+            config.traces, self.resource
+        )
+        self.tracer_provider: TracerProvider = self._sdk_tracer_provider or NoOpTracerProvider()
+        tracing.install(self._sdk_tracer_provider)
 
         # -- metrics ---------------------------------------------------------------------------
         self._readers: list[PullMetricReader] = []
+        self._push_readers: list[MetricReader] = []
         self._servers: list[PrometheusServer] = []
-        for reader_cfg in config.effective_readers():
-            opts = reader_cfg.prometheus_options()
-            if opts is None:
-                self.logger.warning(
-                    "periodic metric readers are not supported yet; this reader is ignored "
-                    "(exporting own metrics over OTLP is planned)"
-                )
-                continue
-            if worker_id is not None:
-                opts = dataclasses.replace(opts, host="127.0.0.1", port=0)
-            self._readers.append(PullMetricReader(opts))
+        if self.metrics_level is not MetricsLevel.NONE:
+            for reader_cfg in config.effective_readers():
+                if reader_cfg.periodic is not None:
+                    self._push_readers.append(periodic_reader(reader_cfg.periodic))
+                    continue
+                opts = reader_cfg.prometheus_options()
+                if opts is None:
+                    continue
+                if worker_id is not None:
+                    opts = dataclasses.replace(opts, host="127.0.0.1", port=0)
+                self._readers.append(PullMetricReader(opts))
 
         self.meter_provider: MeterProvider
-        if self.metrics_level is MetricsLevel.NONE or not self._readers:
+        if self.metrics_level is MetricsLevel.NONE or not (self._readers or self._push_readers):
             self.meter_provider = NoOpMeterProvider()
             self._sdk_provider: SDKMeterProvider | None = None
         else:
@@ -114,9 +147,18 @@ class Telemetry:
             for text in warnings:
                 self.logger.warning(text)
             self._sdk_provider = SDKMeterProvider(
-                metric_readers=list(self._readers), resource=self.resource, views=views
+                metric_readers=[*self._readers, *self._push_readers],
+                resource=self.resource,
+                views=views,
+                shutdown_on_exit=False,
             )
             self.meter_provider = self._sdk_provider
+        self._sdk_errors: SDKErrorHandler | None = None
+        if self.logger_provider is not None or self._sdk_tracer_provider is not None or self._push_readers:
+            self._sdk_errors = SDKErrorHandler(self._root)
+            sdk_logger = logging.getLogger(_SDK_LOGGER)
+            sdk_logger.addHandler(self._sdk_errors)
+            sdk_logger.propagate = False
         self.meter: Meter = self.meter_provider.get_meter(METER_NAME, self.build_info.version)
         self._process: ProcessMetrics | None = None
         if self._sdk_provider is not None:
@@ -202,10 +244,32 @@ class Telemetry:
             return
         self._stopped = True
         await self._stop_servers()
-        if self._sdk_provider is not None:
-            self._sdk_provider.shutdown()
+        if tracing.current() is self._sdk_tracer_provider:
+            tracing.install(None)
+        # The SDK flushes synchronously (a last push of metrics, queued spans and log records):
+        # on a daemon thread, off the event loop, waited for at most PUSH_SHUTDOWN_BUDGET_S.
+        worker = threading.Thread(target=self._shutdown_sdk, name="telemetry-shutdown", daemon=True)
+        worker.start()
+        deadline = time.monotonic() + PUSH_SHUTDOWN_BUDGET_S
+        while worker.is_alive() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        if self._sdk_errors is not None:
+            sdk_logger = logging.getLogger(_SDK_LOGGER)
+            sdk_logger.removeHandler(self._sdk_errors)
+            sdk_logger.propagate = True
         for handler in self._root.handlers:
             handler.flush()
+
+    def _shutdown_sdk(self) -> None:
+        if self._sdk_provider is not None:
+            self._sdk_provider.shutdown(timeout_millis=PUSH_SHUTDOWN_BUDGET_S * 1000)
+        if self._sdk_tracer_provider is not None:
+            self._sdk_tracer_provider.shutdown()
+        if self.logger_provider is not None:
+            for handler in list(self._root.handlers):
+                if isinstance(handler, OTelLogHandler):
+                    self._root.removeHandler(handler)
+            self.logger_provider.shutdown()
 
 
 __all__ = ["METER_NAME", "ROOT_LOGGER", "Telemetry", "build_resource"]

@@ -27,16 +27,17 @@ async def push(route: SignalRoute, data: AnyData, obs: ReceiverObs, logger: Logg
     items = data.item_count()
     if items == 0:
         return None  # Go answers OK without forwarding or counting
+    op = obs.start_op(route.signal)
     try:
         await route.consumer.consume(data)
     except Exception as err:
-        obs.record(route.signal, items, refused=True)
+        obs.record(route.signal, items, refused=True, op=op, error=err)
         if isinstance(err, ConsumerError):
             logger.debug("%s refused by the pipeline: %s", route.signal.value, err)
         else:
             logger.error("%s consumer failed unexpectedly", route.signal.value, exc_info=err)
         return status_from_error(err)
-    obs.record(route.signal, items, refused=False)
+    obs.record(route.signal, items, refused=False, op=op)
     return None
 
 

@@ -73,7 +73,8 @@ def test_full_logs_section() -> None:
     assert _errors(raw) == []
     assert cfg.logs.sampling.tick == timedelta(seconds=1) and cfg.logs.sampling.initial == 234
     assert cfg.logs.initial_fields == {"fieldKey": "fieldValue"}
-    assert cfg.logs.processors == [{"batch": {"exporter": {"console": {}}}}]
+    (processor,) = cfg.logs.processors
+    assert processor.batch is not None and processor.batch.exporter.console == {}
 
 
 @pytest.mark.parametrize(

@@ -24,13 +24,20 @@ class ObsReportSender(ForwardingSender):
         self._count_refused = count_refused
 
     async def send(self, request: Request) -> None:
+        op = self._obs.start_op()
         try:
             await self._next.send(request)
         except CircuitOpenError as exc:
             if self._count_refused:
-                self._obs.record_sent(request.items, exc)
+                self._obs.record_sent(request.items, exc, op)
+            elif op is not None:
+                self._obs.end_op(op, request.items, exc)
             raise
         except ConsumerError as exc:
-            self._obs.record_sent(request.items, exc)
+            self._obs.record_sent(request.items, exc, op)
             raise
-        self._obs.record_sent(request.items, None)
+        except BaseException as exc:
+            if op is not None:
+                self._obs.end_op(op, request.items, exc)
+            raise
+        self._obs.record_sent(request.items, None, op)
