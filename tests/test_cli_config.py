@@ -254,6 +254,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
             "health_check",
             "healthcheckv2",
             "oidc",
+            "opamp",
             "pprof",
             "zpages",
         ],
