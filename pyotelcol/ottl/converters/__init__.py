@@ -10,4 +10,5 @@ from pyotelcol.ottl.converters import (  # noqa: F401 - imported to register
     strings,
     times,
     types,
+    useragent,
 )
