@@ -14,10 +14,12 @@ HMAC_MIN_KEY_BYTES = {"hmac-sha256": 32, "hmac-sha512": 64}
 
 @dataclass
 class URLSanitizerConfig:
-    """``url_sanitizer``: accepted, but only ``enabled: false`` (see the README)."""
+    """``url_sanitizer``: replaces identifier-like path segments of URLs with ``*``."""
 
     enabled: bool = False
+    # Attribute keys whose values are sanitized (string log bodies always are).
     attributes: list[str] = field(default_factory=list)
+    # Sanitize HTTP-looking client and server span names (default: yes).
     sanitize_span_name: bool | None = None
 
 
@@ -26,12 +28,13 @@ class DBSystemConfig:
     """One database family of ``db_sanitizer``."""
 
     enabled: bool = False
+    # Attribute keys whose values are obfuscated when the map's db.system.name is this family's.
     attributes: list[str] = field(default_factory=list)
 
 
 @dataclass
 class DBSanitizerConfig:
-    """``db_sanitizer``: accepted, but every family must stay disabled (see the README)."""
+    """``db_sanitizer``: obfuscates the literals of database statements."""
 
     sql: DBSystemConfig = field(default_factory=DBSystemConfig)
     redis: DBSystemConfig = field(default_factory=DBSystemConfig)
@@ -42,9 +45,10 @@ class DBSanitizerConfig:
     es: DBSystemConfig = field(default_factory=DBSystemConfig)
     sanitize_span_name: bool | None = None
 
-    def enabled_families(self) -> list[str]:
+    def enabled_families(self) -> dict[str, list[str]]:
+        """The enabled families and their attribute keys."""
         families = ("sql", "redis", "valkey", "memcached", "mongo", "opensearch", "es")
-        return [name for name in families if getattr(self, name).enabled]
+        return {name: getattr(self, name).attributes for name in families if getattr(self, name).enabled}
 
 
 @dataclass
@@ -94,13 +98,5 @@ class Config:
                 raise ValueError(f'hmac_key must be at least {min_bytes} bytes long for "{function}", got {got} bytes')
         if self.masking_string and function:
             raise ValueError("masking_string must not be set when hash_function is defined")
-        # Neither sanitizer is implemented: refusing them beats letting data through unsanitized.
-        if self.url_sanitizer.enabled:
-            raise ValueError("url_sanitizer is not supported by pyotelcol's redaction processor; remove it")
-        families = self.db_sanitizer.enabled_families()
-        if families:
-            raise ValueError(
-                f"db_sanitizer ({', '.join(families)}) is not supported by pyotelcol's redaction processor; remove it"
-            )
         # Go compiles the patterns when it creates the processor; here ``validate`` reports them.
         self.redactor = Redactor.from_config(self)

@@ -1,6 +1,7 @@
 """Applies the redaction rules to every attribute map of the data, as Go's processor walks it:
 resource and scope attributes too (fail closed applies to them as well), span and span event
-attributes, log record attributes and bodies, and the attributes of every metric data point."""
+attributes then the span name (URL and database sanitizers), log record attributes and bodies,
+and the attributes of every metric data point."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def create_processor(settings: Settings, signal: Signal, redactor: Redactor, nex
     if signal is Signal.TRACES:
         process = _traces(redactor)
     elif signal is Signal.LOGS:
-        process = _logs(redactor)
+        process = _logs(redactor.for_logs())
     else:
         process = _metrics(redactor)
     return Processor(settings, signal, next_consumer, process, mutates_data=True)
@@ -37,6 +38,7 @@ def create_processor(settings: Settings, signal: Signal, redactor: Redactor, nex
 
 def _traces(redactor: Redactor) -> Callable[[Traces], Awaitable[Traces]]:
     redact = redactor.process_attributes
+    rename = redactor.sanitizes_span_names
 
     async def process(data: Traces) -> Traces:
         for rs in data.resource_spans:
@@ -47,6 +49,8 @@ def _traces(redactor: Redactor) -> Callable[[Traces], Awaitable[Traces]]:
                     redact(span.attributes)
                     for event in span.events:
                         redact(event.attributes)
+                    if rename:
+                        redactor.process_span_name(span)
         return data
 
     return process

@@ -9,7 +9,9 @@ For each attribute, in map order, Go decides in this sequence:
    deleted;
 4. a value matching ``allowed_values`` is left alone and counted as allowed;
 5. a key matching ``blocked_key_patterns`` has its whole value masked;
-6. otherwise every ``blocked_values`` pattern, in order, masks the parts of the value it matches.
+6. otherwise every ``blocked_values`` pattern, in order, masks the parts of the value it matches,
+   then ``url_sanitizer`` rewrites the value when its key is listed, then ``db_sanitizer``
+   obfuscates it when its key is listed for the map's database system.
 
 Only string values are checked unless ``redact_all_types`` (then numbers, booleans, ... through
 their string form, and a masked one becomes a string). A non-string value reads as "" otherwise,
@@ -19,6 +21,7 @@ matched text with ``hash_function``.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import re
@@ -28,6 +31,10 @@ from typing import TYPE_CHECKING
 
 from pyotelcol.helpers.goregex import compile_go, go_replace_all
 from pyotelcol.pdata.pcommon import Map, Value, ValueType
+from pyotelcol.pdata.ptrace import Span
+
+from .dbsanitizer import DBSanitizer, build_families, database_system
+from .urlsanitizer import URLSanitizer
 
 if TYPE_CHECKING:
     from .config import Config
@@ -108,6 +115,10 @@ class Redactor:
         redact_all_types: bool,
         mask: Callable[[str], str],
         summary: str,
+        url_sanitizer: URLSanitizer | None = None,
+        url_span_names: bool = False,
+        db_sanitizer: DBSanitizer | None = None,
+        db_span_names: bool = False,
     ) -> None:
         self._allow_all = allow_all_keys
         self._allowed_keys = frozenset(allowed_keys)
@@ -120,6 +131,23 @@ class Redactor:
         self._mask = mask
         self._summary = summary
         self._summary_enabled = summary in (DEBUG, INFO)
+        self._url = url_sanitizer
+        self._url_span_names = url_sanitizer is not None and url_span_names
+        self._db = db_sanitizer if db_sanitizer is not None and db_sanitizer.enabled else None
+        self._db_span_names = self._db is not None and db_span_names
+
+    def for_logs(self) -> Redactor:
+        """Go's logs processor: database attributes without a system go through every family
+        listing their key."""
+        if self._db is None:
+            return self
+        clone = copy.copy(self)
+        clone._db = self._db.for_logs()
+        return clone
+
+    @property
+    def sanitizes_span_names(self) -> bool:
+        return self._url_span_names or self._db_span_names
 
     @classmethod
     def from_config(cls, cfg: Config) -> Redactor:
@@ -136,6 +164,10 @@ class Redactor:
             redact_all_types=cfg.redact_all_types,
             mask=_masker(cfg.hash_function.lower(), cfg.hmac_key, cfg.masking_string or "****"),
             summary=cfg.summary,
+            url_sanitizer=URLSanitizer(cfg.url_sanitizer.attributes) if cfg.url_sanitizer.enabled else None,
+            url_span_names=cfg.url_sanitizer.sanitize_span_name is not False,
+            db_sanitizer=DBSanitizer(tuple(build_families(cfg.db_sanitizer.enabled_families()))),
+            db_span_names=cfg.db_sanitizer.sanitize_span_name is not False,
         )
 
     # -- the key and value tests ---------------------------------------------------------------
@@ -157,9 +189,26 @@ class Redactor:
                 text = go_replace_all(pattern, text, self._mask)
         return text
 
+    def _process_attribute_text(self, text: str, key: str, system: str) -> str:
+        text = self._mask_blocked(text)
+        if self._url is not None:
+            text = self._url.sanitize_attribute(text, key)
+        if self._db is not None:
+            text = self._db.obfuscate_attribute(text, key, system)
+        return text
+
+    def _process_body_text(self, text: str) -> str:
+        text = self._mask_blocked(text)
+        if self._url is not None:
+            text = self._url.sanitize(text)
+        if self._db is not None:
+            text = self._db.obfuscate(text)
+        return text
+
     # -- attributes ----------------------------------------------------------------------------
     def process_attributes(self, attributes: Map) -> None:
         found = _Found.new()
+        system = database_system(attributes) if self._db is not None else ""
         for key, value in attributes.items():
             if key in SUMMARY_ATTRIBUTES:
                 if not self._summary_enabled and self._redacted(key):
@@ -179,7 +228,7 @@ class Redactor:
                 found.masked.append(key)
                 value.set_str(self._mask(text))
                 continue
-            masked = self._mask_blocked(text)
+            masked = self._process_attribute_text(text, key, system)
             if masked != text:
                 found.masked.append(key)
                 value.set_str(masked)
@@ -208,7 +257,7 @@ class Redactor:
             if self._value_allowed(text):
                 found.allowed.append("body")
             else:
-                masked = self._mask_blocked(text)
+                masked = self._process_body_text(text)
                 if masked != text:
                     found.masked.append("body")
                     body.set_str(masked)
@@ -249,10 +298,28 @@ class Redactor:
         if self._value_allowed(text):
             found.allowed.append(where)
             return
-        masked = self._mask_blocked(text)
+        masked = self._process_body_text(text)
         if masked != text:
             found.masked.append(where)
             value.set_str(masked)
+
+    # -- span names ----------------------------------------------------------------------------
+    def process_span_name(self, span: Span) -> None:
+        """Go's ``sanitizeSpanName``: a name matching ``allowed_values`` stays; else the URL
+        sanitizer, and only when it had nothing to say, the database sanitizer. An empty or
+        ``...`` result is not applied."""
+        name = span.name
+        if self._value_allowed(name):
+            return
+        if self._url_span_names:
+            renamed = URLSanitizer.sanitize_span_name(name, span.kind, span.attributes)
+            if renamed is not None:
+                _rename(span, renamed)
+                return
+        if self._db_span_names and self._db is not None:
+            renamed = self._db.sanitize_span_name(name, span.kind, span.attributes)
+            if renamed is not None:
+                _rename(span, renamed)
 
     # -- the summary ---------------------------------------------------------------------------
     def _summarize(
@@ -281,6 +348,11 @@ class Redactor:
                 if existing is not None:
                     count += existing.int_value
             attributes.put_int(count_attr, count)
+
+
+def _rename(span: Span, name: str) -> None:
+    if name not in ("", "..."):
+        span.name = name
 
 
 def _compile_all(patterns: list[str], what: str) -> list[re.Pattern[str]]:

@@ -17,6 +17,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.trace import SpanKind
 from pyotelcol.exporters.file import read_file
 from support import REPO, Collector, free_port, run_cli, wait_for_port
 
@@ -36,12 +37,16 @@ receivers:
   otlp:
     protocols:
       http: {{endpoint: "127.0.0.1:{http}"}}
+  otlp/sanitize:
+    protocols:
+      http: {{endpoint: "127.0.0.1:{sanitize_http}"}}
 processors: {processors}
 exporters:
   file/audit: {{path: {out}/audit.json}}
   file/chain: {{path: {out}/chain.json}}
   file/logs: {{path: {out}/logs.json}}
   file/metrics: {{path: {out}/metrics.json}}
+  file/sanitize: {{path: {out}/sanitize.json}}
 service:
   telemetry: {{metrics: {{level: none}}}}
   pipelines:
@@ -49,6 +54,7 @@ service:
     traces/chain: {{receivers: [otlp], processors: [redaction/first, redaction/egress], exporters: [file/chain]}}
     logs: {{receivers: [otlp], processors: [redaction/values], exporters: [file/logs]}}
     metrics: {{receivers: [otlp], processors: [redaction], exporters: [file/metrics]}}
+    traces/sanitize: {{receivers: [otlp/sanitize], processors: [redaction/sanitize], exporters: [file/sanitize]}}
 """
 
 PROCESSORS = {
@@ -142,9 +148,9 @@ def _attrs(entries: list[dict[str, Any]]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def delivered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, list[Any]]]:
     tmp = tmp_path_factory.mktemp("redaction")
-    port = free_port()
+    port, sanitize_port = free_port(), free_port()
     config = tmp / "config.yaml"
-    config.write_text(CONFIG.format(http=port, out=tmp, processors=json.dumps(PROCESSORS)))
+    config.write_text(CONFIG.format(http=port, sanitize_http=sanitize_port, out=tmp, processors=json.dumps(PROCESSORS)))
     col = Collector(config, env={"REDACTION_KEY": "k" * 32})
     try:
         wait_for_port(port, col.proc)
@@ -163,12 +169,39 @@ def delivered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, li
                 }
             )
         provider.shutdown()
+        # The sanitizer pipeline has its own receiver, so the other trace pipelines see one span.
+        wait_for_port(sanitize_port, col.proc)
+        provider = TracerProvider(resource=Resource({"service.name": "shop"}))
+        provider.add_span_processor(
+            SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"http://127.0.0.1:{sanitize_port}/v1/traces", timeout=10))
+        )
+        tracer = provider.get_tracer("test")
+        with tracer.start_as_current_span("GET /users/123", kind=SpanKind.SERVER) as span:
+            span.set_attributes({"http.request.method": "GET", "url.path": "/users/123/orders/98765?debug=1"})
+            with tracer.start_as_current_span("SELECT * FROM users WHERE id = 123", kind=SpanKind.CLIENT) as query:
+                query.set_attributes(
+                    {
+                        "db.system.name": "postgresql",
+                        "db.query.text": "SELECT * FROM users WHERE id = 123 AND email = 'jo@example.com'",
+                        "db.statement": "SELECT 1",
+                    }
+                )
+            with tracer.start_as_current_span("SET", kind=SpanKind.CLIENT) as command:
+                command.set_attributes(
+                    # db.statement is listed for sql only: a redis span keeps it.
+                    {
+                        "db.system.name": "redis",
+                        "db.query.text": "SET session:9 s3cr3t EX 60",
+                        "db.statement": "SET a b",
+                    }
+                )
+        provider.shutdown()
         _post(port, "/v1/logs", LOGS)
         _post(port, "/v1/metrics", METRICS)
     finally:
         code, _, err = col.stop()
     assert code == 0, err
-    yield {name: read_file(str(tmp / f"{name}.json")) for name in ("audit", "chain", "logs", "metrics")}
+    yield {name: read_file(str(tmp / f"{name}.json")) for name in ("audit", "chain", "logs", "metrics", "sanitize")}
 
 
 def test_the_audit_trail_example(delivered: dict[str, list[Any]]) -> None:
@@ -237,6 +270,30 @@ def test_the_first_readme_example_on_metric_points(delivered: dict[str, list[Any
     assert point["asInt"] == "3"
 
 
+def test_url_and_database_sanitizers_on_sdk_spans(delivered: dict[str, list[Any]]) -> None:
+    spans = {}
+    for request in delivered["sanitize"]:
+        for rs in request["resourceSpans"]:
+            for ss in rs["scopeSpans"]:
+                spans.update({span["spanId"]: span for span in ss["spans"]})
+    by_name = {span["name"]: span for span in spans.values()}
+    assert set(by_name) == {"GET /users/*", "SELECT * FROM users WHERE id = ?", "SET"}
+    assert _attrs(by_name["GET /users/*"]["attributes"]) == {
+        "http.request.method": "GET",
+        "url.path": "/users/*/orders/*",
+    }
+    assert _attrs(by_name["SELECT * FROM users WHERE id = ?"]["attributes"]) == {
+        "db.system.name": "postgresql",
+        "db.query.text": "SELECT * FROM users WHERE id = ? AND email = ?",
+        "db.statement": "SELECT ?",
+    }
+    assert _attrs(by_name["SET"]["attributes"]) == {
+        "db.system.name": "redis",
+        "db.query.text": "SET session:9 ? EX 60",
+        "db.statement": "SET a b",
+    }
+
+
 def test_every_readme_example_validates(tmp_path: Path) -> None:
     config = {
         "receivers": {"nop": {}},
@@ -266,22 +323,20 @@ processors:
   redaction/both: {hash_function: sha3, masking_string: "[X]"}
   redaction/regex: {blocked_values: ["a(b"]}
   redaction/keyregex: {blocked_key_patterns: ["(?=x)"]}
-  redaction/url: {url_sanitizer: {enabled: true, attributes: [http.url]}}
-  redaction/db: {db_sanitizer: {sql: {enabled: true}, mongo: {enabled: true}}}
-  redaction/fine: {url_sanitizer: {enabled: false}, db_sanitizer: {sanitize_span_name: false, es: {enabled: false}}}
+  redaction/fine: {url_sanitizer: {enabled: true}, db_sanitizer: {sanitize_span_name: false, es: {enabled: false}, valkey: {enabled: true}}}
 exporters: {nop: {}}
 service:
   pipelines:
     traces:
       receivers: [nop]
-      processors: [redaction/hash, redaction/nokey, redaction/shortkey, redaction/both, redaction/regex, redaction/keyregex, redaction/url, redaction/db, redaction/fine]
+      processors: [redaction/hash, redaction/nokey, redaction/shortkey, redaction/both, redaction/regex, redaction/keyregex, redaction/fine]
       exporters: [nop]
 """
     )
     result = run_cli("validate", "--config", str(config))
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[:8] == [
+    assert lines[:6] == [
         "Error: processors::redaction/hash: unknown HashFunction crc32, allowed functions are sha1, sha3, md5, hmac-sha256 and hmac-sha512",
         'processors::redaction/nokey: hmac_key must not be empty when hash_function is "hmac-sha512"',
         'processors::redaction/shortkey: hmac_key must be at least 32 bytes long for "hmac-sha256", got 10 bytes',
@@ -290,6 +345,25 @@ service:
         "error compiling regex in list: error parsing regexp: missing closing ): `a(b`",
         "processors::redaction/keyregex: error creating a redaction processor: failed to process block keys list: "
         "error compiling regex in list: error parsing regexp: invalid or unsupported Perl syntax: `(?=`",
-        "processors::redaction/url: url_sanitizer is not supported by pyotelcol's redaction processor; remove it",
-        "processors::redaction/db: db_sanitizer (sql, mongo) is not supported by pyotelcol's redaction processor; remove it",
     ], result.stderr
+    assert "redaction/fine" not in result.stderr
+
+
+def test_sanitizer_config_typos_fail_validate(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(
+        """
+receivers: {nop: {}}
+processors:
+  redaction/url: {url_sanitizer: {enabled: true, attributes: [http.url], sanitize_span_name: maybe}}
+  redaction/db: {db_sanitizer: {redis: {enabled: true, commands: [SET]}}}
+exporters: {nop: {}}
+service:
+  pipelines:
+    traces: {receivers: [nop], processors: [redaction/url, redaction/db], exporters: [nop]}
+"""
+    )
+    result = run_cli("validate", "--config", str(config))
+    assert result.returncode == 1
+    assert "'url_sanitizer.sanitize_span_name' expected type 'bool', got unconvertible type 'string'" in result.stderr
+    assert "'db_sanitizer.redis' has invalid keys: commands" in result.stderr

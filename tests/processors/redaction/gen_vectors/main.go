@@ -4,6 +4,7 @@
 // ../vectors.json; the Python tests replay it through pyotelcol's processor. CI does not run Go.
 //
 //	cd tests/processors/redaction/gen_vectors && go run . > ../vectors.json
+//	cd tests/processors/redaction/gen_vectors && go run . sanitizers > ../sanitizer_vectors.json
 package main
 
 import (
@@ -188,6 +189,10 @@ func run(raw map[string]any) output {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "sanitizers" {
+		sanitizerMain()
+		return
+	}
 	visa := "4[0-9]{12}(?:[0-9]{3})?"
 	master := "(5[1-5][0-9]{14})"
 	allowed := []any{"description", "group", "id", "name", "email", "notes", "support", "card_number", "tags", "amount", "vip", "multiline_token", "api_token"}
