@@ -232,6 +232,7 @@ def test_components_lists_every_builtin(capsys: pytest.CaptureFixture[str]) -> N
             "redaction",
             "resource",
             "resource_detection",
+            "tail_sampling",
             "transform",
         ],
         "exporters": [
