@@ -15,7 +15,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +54,7 @@ class Options:
     workers: int | None = None
     gate_id: str | None = None
     validate: bool = True
+    watch_config: bool = False
     ottl: dict[str, Any] = field(default_factory=dict)  # the ``ottl`` command's flags and FILE
 
 
@@ -104,6 +105,11 @@ def _commands(prog: str) -> dict[str, Command]:
                 "default: $PYOTELCOL_WORKERS, else one process (docs/workers.md)",
                 kind="int",
                 varname="int",
+            ),
+            Flag(
+                "watch-config",
+                "reload when a --config file changes (polled every second), as on SIGHUP (docs/operations.md)",
+                kind="bool",
             ),
         ),
     )
@@ -228,6 +234,7 @@ def parse_args(argv: Sequence[str], prog: str = "pyotelcol", version: str = __ve
     opts.gate_id = parsed.args[0] if command.name == "featuregate" and parsed.args else None
     opts.validate = values.get("validate", True)
     opts.workers = values.get("workers")
+    opts.watch_config = bool(values.get("watch-config", False))
     if command.name == "ottl":
         opts.ottl = {**values, "file": parsed.args[0] if parsed.args else "-"}
     return opts
@@ -445,35 +452,79 @@ def _checked_config(opts: Options, factories: Factories, gates: Registry, build:
     return cfg
 
 
-async def _reload(
-    opts: Options,
-    factories: Factories,
-    gates: Registry,
-    build: BuildInfo,
-    wid: int | None,
-    telemetry: Telemetry,
-    service: Service,
-) -> Service:
-    """SIGHUP. Go stops the pipelines, then loads the new config and exits if it is bad; here the
-    new config is checked as ``validate`` does first, and a bad one leaves the running pipelines
-    alone. A new config that fails to start brings the previous one back."""
-    log: Any = telemetry.logger
+class ConfigSource:
+    """How a reload gets its config: the ``--config`` sources, or YAML handed over at run time
+    (OpAMP), each with the process's ``--set`` flags and feature gates, checked as ``validate``
+    checks it. In ``--workers`` mode a reload may not bring in a single-instance component."""
+
+    def __init__(self, opts: Options, factories: Factories, gates: Registry, wid: int | None) -> None:
+        self.opts, self.factories, self.gates, self.wid = opts, factories, gates, wid
+
+    def load(self, config_yaml: bytes | None) -> Config:
+        """The checked config of ``config_yaml``, or of the ``--config`` sources when None."""
+        opts = Options(**{**self.opts.__dict__, "command": "validate"})
+        if config_yaml is not None:
+            try:
+                text = config_yaml.decode()
+            except UnicodeDecodeError as exc:
+                raise CLIError(f"failed to get config: the configuration is not UTF-8: {exc}") from None
+            opts.configs = [f"yaml:{text}"]
+        try:
+            cfg = load_config(opts, self.factories, self.gates)
+            if self.wid is not None:
+                _worker_config(cfg, self.wid)
+        except CLIError as exc:
+            if config_yaml is None:
+                raise
+            # where validate names the file a component is in, name the applied config
+            raise CLIError(str(exc).replace(opts.configs[0], "the applied configuration")) from None
+        return cfg
+
+
+async def _reload(source: ConfigSource, service: Service, origin: str) -> str | None:
+    """SIGHUP, a changed config file or ``POST /reload``. Go stops the pipelines, then loads the
+    new config and exits if it is bad; here the new config is checked as ``validate`` does first
+    (a bad one changes nothing), then the service swaps to it keeping what did not change running.
+    Returns the error that was logged, or None.
+
+    After a remote config (OpAMP), SIGHUP resolves that config again (its ``${env:...}`` may have
+    changed) instead of reverting to the file; a change of a watched file does go back to it."""
+    from ..component import ConfigRejected
+
+    log = service.log
+    from_files = origin == "file change"
     try:
-        cfg = _checked_config(opts, factories, gates, build, wid)
+        cfg = source.load(None if from_files else service.remote_config)
     except CLIError as exc:
-        log.error("Config reload failed, keeping the running configuration", extra={"fields": {"error": str(exc)}})
-        return service
-    log.warning("Config updated, restart service")
-    await service.shutdown()
+        log.error(
+            "Config reload failed, keeping the running configuration",
+            extra={"fields": {"error": str(exc), "origin": origin}},
+        )
+        return str(exc)
     try:
-        new = _new_service(cfg, telemetry, build, gates, log)
-        await _start_service(new)
-        return new
-    except CLIError as exc:
-        log.error("Config reload failed, restoring the previous configuration", extra={"fields": {"error": str(exc)}})
-    previous = _new_service(service.cfg, telemetry, build, gates, log)
-    await _start_service(previous)
-    return previous
+        await service.reload(cfg, origin)
+    except ConfigRejected as exc:
+        return str(exc)  # logged by the service
+    if from_files:
+        service.remote_config = None
+    return None
+
+
+def admin_reloader(source: ConfigSource, service: Service) -> Callable[[bytes | None], Awaitable[None]]:
+    """What the admin endpoint's ``POST /reload`` runs: a YAML body is applied as a remote config
+    would be (``apply_config``); no body reloads the current sources, as SIGHUP does. Raises
+    ConfigRejected with the logged error when the config is refused."""
+    from ..component import ConfigRejected
+
+    async def reload(body: bytes | None) -> None:
+        if body is not None:
+            await service.apply_config(body, "admin")
+            return
+        error = await _reload(source, service, "admin")
+        if error is not None:
+            raise ConfigRejected(error)
+
+    return reload
 
 
 async def run_collector(
@@ -506,6 +557,10 @@ async def run_collector(
     loop.add_signal_handler(signal.SIGINT, on_signal, "interrupt")
     loop.add_signal_handler(signal.SIGTERM, on_signal, "terminated")
     loop.add_signal_handler(signal.SIGHUP, reload.set)
+    source = ConfigSource(opts, factories, gates, wid)
+    service.config_loader = source.load
+    file_changed = asyncio.Event()
+    watcher = _config_watcher(opts, file_changed, log)
     orphan_watch: asyncio.Task[None] | None = None
     if wid is not None:
         orphan_watch = asyncio.ensure_future(_stop_when_orphaned(os.getppid(), on_signal))
@@ -523,20 +578,19 @@ async def run_collector(
             assert service.fatal is not None
             if wid is not None:
                 workers.report_ready(telemetry.bound_endpoints)
-            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, reload, service.fatal)]
+            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, reload, file_changed, service.fatal)]
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
-            if reload.is_set() and not stop.is_set() and not service.fatal.is_set():
+            if stop.is_set() or service.fatal.is_set():
+                break
+            if reload.is_set():
                 reload.clear()
                 log.info("Received signal from OS", extra={"fields": {"signal": "hangup"}})
-                try:
-                    service = await _reload(opts, factories, gates, build, wid, telemetry, service)
-                except CLIError:
-                    await telemetry.shutdown()
-                    raise
-                continue
-            break
+                await _reload(source, service, "sighup")
+            if file_changed.is_set():
+                file_changed.clear()
+                await _reload(source, service, "file change")
         if received:
             log.info("Received signal from OS", extra={"fields": {"signal": received[0]}})
         log.info("Starting shutdown...")
@@ -546,12 +600,26 @@ async def run_collector(
     finally:
         if orphan_watch is not None:
             orphan_watch.cancel()
+        if watcher is not None:
+            watcher.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.remove_signal_handler(sig)
     if errors:
         print("Error: " + "\n".join(errors), file=sys.stderr)
         return 1
     return 0
+
+
+def _config_watcher(opts: Options, changed: asyncio.Event, log: Any) -> asyncio.Task[None] | None:
+    """``--watch-config``: a task polling the config files, setting ``changed`` on a change."""
+    if not opts.watch_config:
+        return None
+    from ..service.reload import ConfigWatcher, watched_files
+
+    async def notify() -> None:
+        changed.set()
+
+    return asyncio.ensure_future(ConfigWatcher(watched_files(opts.configs), notify, log).run())
 
 
 def _worker_config(cfg: Config, wid: int) -> None:
@@ -586,11 +654,27 @@ async def run_supervisor(
         early.replay(log.logger)
     log.info("Starting %s supervisor...", build.command, extra={"fields": {"Version": build.version}})
     command = workers.worker_command(opts.configs, opts.sets, opts.gates)
-    code, error = await workers.Supervisor(count, command, cfg, log).run()
+    changed = asyncio.Event()
+    watcher = _config_watcher(opts, changed, log)
+    forwarder = asyncio.ensure_future(_hup_on(changed)) if watcher is not None else None
+    try:
+        code, error = await workers.Supervisor(count, command, cfg, log).run()
+    finally:
+        for task in (watcher, forwarder):
+            if task is not None:
+                task.cancel()
     await telemetry.shutdown()
     if error:
         print(f"Error: {error}", file=sys.stderr)
     return code
+
+
+async def _hup_on(changed: asyncio.Event) -> None:
+    """``--watch-config --workers N``: a changed file reaches every worker as a SIGHUP would."""
+    while True:
+        await changed.wait()
+        changed.clear()
+        os.kill(os.getpid(), signal.SIGHUP)
 
 
 def _new_loop_runner() -> asyncio.Runner:

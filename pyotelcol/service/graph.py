@@ -4,10 +4,16 @@ Node identities decide sharing: a receiver is one node per (signal, ID) fanning 
 pipeline that lists it; processors are per (pipeline, ID); exporters one per (signal, ID);
 connectors one per (exporter-side signal, receiver-side signal, ID). Components are created
 consumers-first, and started in that order; shutdown runs the other way.
+
+A reload builds the next graph against the running one (``previous``): an exporter, connector or
+processor whose config and downstream did not change keeps its running instance; a receiver whose
+config did not change keeps its instance and only has its inlet (a :class:`SwappableConsumer`)
+pointed at the new pipelines. Go's collector rebuilds everything instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +84,58 @@ def _combine(errors: list[BaseException]) -> BaseException:
     return ConsumerError(text, retry_after=max(hints) if hints else None)
 
 
+class _Generation:
+    """Calls in flight through one target of a SwappableConsumer."""
+
+    __slots__ = ("count", "idle")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.idle: asyncio.Event | None = None
+
+    async def drained(self) -> None:
+        if self.count == 0:
+            return
+        self.idle = self.idle or asyncio.Event()
+        await self.idle.wait()
+
+
+class SwappableConsumer:
+    """A receiver's next consumer, replaceable while the receiver runs: a reload points a kept
+    receiver at the new pipelines, then waits for the calls still running through the old ones so
+    that they finish before those pipelines shut down."""
+
+    __slots__ = ("_generation", "_target")
+
+    def __init__(self, target: Consumer) -> None:
+        self._target = target
+        self._generation = _Generation()
+
+    @property
+    def target(self) -> Consumer:
+        return self._target
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._target.capabilities
+
+    async def consume(self, data: AnyData) -> None:
+        generation = self._generation
+        generation.count += 1
+        try:
+            await self._target.consume(data)
+        finally:
+            generation.count -= 1
+            if generation.count == 0 and generation.idle is not None:
+                generation.idle.set()
+
+    def swap(self, target: Consumer) -> _Generation:
+        """Send new data to ``target``; the returned generation drains the calls already started."""
+        old = self._generation
+        self._target, self._generation = target, _Generation()
+        return old
+
+
 class PipelineHead:
     """The capabilities node at the head of a pipeline: mutates if anything behind it does."""
 
@@ -141,14 +199,35 @@ class Node:
     component: Any
     key: tuple[Any, ...]
     downstream: list[Node] = field(default_factory=list)
+    #: a receiver's next consumer (what a reload repoints)
+    inlet: SwappableConsumer | None = None
+    #: a connector's receiver-side pipeline heads (what decides whether a reload can keep it)
+    heads: dict[PipelineID, PipelineHead] | None = None
 
     def describe(self) -> str:
         return f'{self.kind} "{self.id}"'
 
 
 @dataclass
+class PipelineNodes:
+    head: PipelineHead
+    processors: list[Node]
+    targets: list[Node]
+
+
+@dataclass
 class Graph:
     nodes: dict[tuple[Any, ...], Node]
+    pipelines: dict[PipelineID, PipelineNodes] = field(default_factory=dict)
+    #: kept receivers' inlets and the consumer each must switch to (a reload's switch point)
+    swaps: list[tuple[SwappableConsumer, Consumer]] = field(default_factory=list)
+
+    def components(self) -> dict[int, Node]:
+        """Distinct component instances (one OTLP receiver serves several signal nodes)."""
+        out: dict[int, Node] = {}
+        for node in self.nodes.values():
+            out.setdefault(id(node.component), node)
+        return out
 
     def start_order(self) -> list[Node]:
         """Consumers before producers (reverse topological order)."""
@@ -178,15 +257,36 @@ class Graph:
 _KIND_RANK = {Kind.RECEIVER: 0, Kind.CONNECTOR: 1, Kind.PROCESSOR: 2, Kind.EXPORTER: 3, Kind.EXTENSION: 4}
 
 
+@dataclass
+class Previous:
+    """The running graph a reload builds against, and which components kept their config (same
+    factory, same config, no reference to a changed extension, not barred by the caller)."""
+
+    graph: Graph
+    unchanged: Callable[[Kind, ID], bool]
+
+    def node(self, key: tuple[Any, ...], kind: Kind, comp_id: ID) -> Node | None:
+        old = self.graph.nodes.get(key)
+        return old if old is not None and self.unchanged(kind, comp_id) else None
+
+
 class _Builder:
-    def __init__(self, cfg: Config, make_settings: SettingsMaker, log: logging.Logger) -> None:
+    def __init__(
+        self, cfg: Config, make_settings: SettingsMaker, log: logging.Logger, previous: Previous | None = None
+    ) -> None:
         self.cfg = cfg
         self.make_settings = make_settings
         self.log = log
+        self.previous = previous
         self.nodes: dict[tuple[Any, ...], Node] = {}
         self.heads: dict[PipelineID, tuple[PipelineHead, list[Node]]] = {}
+        self.pipelines: dict[PipelineID, PipelineNodes] = {}
+        self.swaps: list[tuple[SwappableConsumer, Consumer]] = []
         self.building: list[PipelineID] = []
         self.connectors = cfg.components[Kind.CONNECTOR]
+
+    def kept(self, key: tuple[Any, ...], kind: Kind, comp_id: ID) -> Node | None:
+        return self.previous.node(key, kind, comp_id) if self.previous is not None else None
 
     # -- connectors --------------------------------------------------------------------------
     def receiver_pipelines(self, conn: ID, signal: Signal) -> list[PipelineID]:
@@ -234,6 +334,8 @@ class _Builder:
 
     def exporter_node(self, signal: Signal, eid: ID) -> Node:
         key = ("exporter", signal, eid)
+        if key not in self.nodes and (old := self.kept(key, Kind.EXPORTER, eid)) is not None:
+            self.nodes[key] = Node(Kind.EXPORTER, eid, old.component, key)
         if key not in self.nodes:
             comp = self.cfg.components[Kind.EXPORTER][eid]
             factory = comp.factory_as(ExporterFactory)
@@ -258,14 +360,23 @@ class _Builder:
             key = ("connector", source, target, conn_id)
             if key not in self.nodes:
                 heads = [self.pipeline_head(t, via=(conn_id, source, target, pid)) for t in targets]
-                router = PipelineRouter({t: h for t, (h, _) in zip(targets, heads, strict=True)})
+                by_pipeline = {t: h for t, (h, _) in zip(targets, heads, strict=True)}
+                old = self.kept(key, Kind.CONNECTOR, conn_id)
+                if old is not None and _same_heads(old.heads, by_pipeline):
+                    node = Node(Kind.CONNECTOR, conn_id, old.component, key, heads=by_pipeline)
+                    for _, first in heads:
+                        node.downstream.extend(first)
+                    self.nodes[key] = node
+                    out.append(node)
+                    continue
+                router = PipelineRouter(dict[PipelineID, Consumer](by_pipeline))
                 settings = self.make_settings(conn_id, Kind.CONNECTOR, source, None)
                 try:
                     instance = factory.create_for(source, target, settings, comp.config, router)
                 except ValueError as exc:  # a config the graph refuses (routing: an unknown pipeline)
                     raise GraphError(str(exc)) from None
                 self.log_stability(Kind.CONNECTOR, conn_id, factory.stability[(source, target)])
-                node = Node(Kind.CONNECTOR, conn_id, instance, key)
+                node = Node(Kind.CONNECTOR, conn_id, instance, key, heads=by_pipeline)
                 for _, first in heads:
                     node.downstream.extend(first)
                 self.nodes[key] = node
@@ -289,41 +400,72 @@ class _Builder:
                 targets.extend(self.connector_nodes(signal, eid, pid))
             else:
                 targets.append(self.exporter_node(signal, eid))
+        old_pipe = self.previous.graph.pipelines.get(pid) if self.previous is not None else None
+        # A processor keeps its instance only while everything after it in the chain did too.
+        chain_kept = old_pipe is not None and _same_nodes(old_pipe.targets, targets)
         next_consumer: Consumer = fan_out([n.component for n in targets])
         mutates = any(n.component.capabilities.mutates_data for n in targets)
         downstream = targets
-        for prid in reversed(pipe.processors):
-            comp = self.cfg.components[Kind.PROCESSOR][prid]
-            factory = comp.factory_as(ProcessorFactory)
-            settings = self.make_settings(prid, Kind.PROCESSOR, signal, pid)
-            try:
-                instance = factory.create_for(signal, settings, comp.config, next_consumer)
-            except ValueError as exc:  # an unsupported signal, or a config this signal refuses
-                raise GraphError(f'failed to create "{prid}" processor, in pipeline "{pid}": {exc}') from None
-            self.log_stability(Kind.PROCESSOR, prid, factory.stability[signal])
+        processors: list[Node] = []
+        for depth, prid in enumerate(reversed(pipe.processors), start=1):
             key = ("processor", pid, prid)
+            old = self.kept(key, Kind.PROCESSOR, prid) if chain_kept and old_pipe is not None else None
+            old_procs = old_pipe.processors if old_pipe is not None else []
+            if old is not None and len(old_procs) >= depth and old_procs[-depth] is old:
+                instance = old.component
+            else:
+                chain_kept = False
+                instance = self.new_processor(pid, prid, next_consumer)
             node = Node(Kind.PROCESSOR, prid, instance, key, list(downstream))
             self.nodes[key] = node
+            processors.insert(0, node)
             downstream = [node]
             next_consumer = instance
             mutates = mutates or instance.capabilities.mutates_data
         self.building.pop()
-        self.heads[pid] = (PipelineHead(next_consumer, mutates), downstream)
+        if chain_kept and old_pipe is not None and len(old_pipe.processors) == len(processors):
+            head = old_pipe.head
+        else:
+            head = PipelineHead(next_consumer, mutates)
+        self.pipelines[pid] = PipelineNodes(head, processors, targets)
+        self.heads[pid] = (head, downstream)
         return self.heads[pid]
+
+    def new_processor(self, pid: PipelineID, prid: ID, next_consumer: Consumer) -> Any:
+        comp = self.cfg.components[Kind.PROCESSOR][prid]
+        factory = comp.factory_as(ProcessorFactory)
+        settings = self.make_settings(prid, Kind.PROCESSOR, pid.signal, pid)
+        try:
+            instance = factory.create_for(pid.signal, settings, comp.config, next_consumer)
+        except ValueError as exc:  # an unsupported signal, or a config this signal refuses
+            raise GraphError(f'failed to create "{prid}" processor, in pipeline "{pid}": {exc}') from None
+        self.log_stability(Kind.PROCESSOR, prid, factory.stability[pid.signal])
+        return instance
 
     def receiver_node(self, signal: Signal, rid: ID) -> None:
         key = ("receiver", signal, rid)
         pids = [p for p, pipe in self.cfg.pipelines.items() if p.signal is signal and rid in pipe.receivers]
         heads = [self.pipeline_head(p) for p in pids]
+        target = fan_out([h for h, _ in heads])
+        old = self.kept(key, Kind.RECEIVER, rid)
+        if old is not None and old.inlet is not None:
+            node = Node(Kind.RECEIVER, rid, old.component, key, inlet=old.inlet)
+            if not _same_target(old.inlet.target, target):
+                self.swaps.append((old.inlet, target))
+            for _, first in heads:
+                node.downstream.extend(first)
+            self.nodes[key] = node
+            return
+        inlet = SwappableConsumer(target)
         comp = self.cfg.components[Kind.RECEIVER][rid]
         factory = comp.factory_as(ReceiverFactory)
         settings = self.make_settings(rid, Kind.RECEIVER, signal, None)
         try:
-            instance = factory.create_for(signal, settings, comp.config, fan_out([h for h, _ in heads]))
+            instance = factory.create_for(signal, settings, comp.config, inlet)
         except UnsupportedSignalError as exc:
             raise GraphError(f'failed to create "{rid}" receiver for data type "{signal}": {exc}') from None
         self.log_stability(Kind.RECEIVER, rid, factory.stability[signal])
-        node = Node(Kind.RECEIVER, rid, instance, key)
+        node = Node(Kind.RECEIVER, rid, instance, key, inlet=inlet)
         for _, first in heads:
             node.downstream.extend(first)
         self.nodes[key] = node
@@ -339,8 +481,34 @@ class _Builder:
                     continue
                 done.add((pid.signal, rid))
                 self.receiver_node(pid.signal, rid)
-        return Graph(self.nodes)
+        return Graph(self.nodes, self.pipelines, self.swaps)
 
 
-def build_graph(cfg: Config, make_settings: SettingsMaker, log: logging.Logger) -> Graph:
-    return _Builder(cfg, make_settings, log).build()
+def build_graph(
+    cfg: Config, make_settings: SettingsMaker, log: logging.Logger, previous: Previous | None = None
+) -> Graph:
+    """The graph of ``cfg``; with ``previous``, unchanged parts keep the running instances."""
+    return _Builder(cfg, make_settings, log, previous).build()
+
+
+def _same_nodes(old: list[Node], new: list[Node]) -> bool:
+    return len(old) == len(new) and all(
+        a.key == b.key and a.component is b.component for a, b in zip(old, new, strict=True)
+    )
+
+
+def _same_heads(old: dict[PipelineID, PipelineHead] | None, new: dict[PipelineID, PipelineHead]) -> bool:
+    return old is not None and list(old) == list(new) and all(old[p] is new[p] for p in new)
+
+
+def _same_target(old: Consumer, new: Consumer) -> bool:
+    """Whether a kept receiver's fan-out reaches the very same pipeline heads."""
+    if old is new:
+        return True
+    if isinstance(old, FanOut) and isinstance(new, FanOut):
+        return _consumer_ids(old) == _consumer_ids(new)
+    return False
+
+
+def _consumer_ids(fan: FanOut) -> list[int]:
+    return [id(c) for c in (*fan._mutable, *fan._readonly)]

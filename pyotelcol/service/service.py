@@ -3,6 +3,11 @@
 Start: extensions (in ``service.extensions`` order), then pipeline components consumers-first
 (exporters, processors from last to first, connectors, receivers last), then extensions hear
 "ready". Shutdown: "not ready", receivers first down to exporters, extensions in reverse.
+
+Reload (``reload``, and ``apply_config`` for extensions such as OpAMP): the new graph is built
+against the running one, new components start consumers-first while the old ones still run,
+kept receivers switch to the new pipelines, and what is no longer used shuts down afterwards
+(receivers, then processors flush, then exporters drain), so nothing accepted is lost.
 """
 
 from __future__ import annotations
@@ -10,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from ..component import (
     ID,
     BuildInfo,
     Component,
+    ConfigRejected,
     InstanceID,
     Kind,
     PipelineID,
@@ -30,10 +36,18 @@ from ..component import (
     StatusWatcher,
     TelemetrySettings,
 )
-from ..factories import ExtensionFactory
+from ..factories import ExtensionFactory, ReceiverFactory
 from ..featuregate import Registry
 from .config import Config
-from .graph import Graph, Node, SettingsMaker, build_graph
+from .graph import Graph, GraphError, Node, Previous, SettingsMaker, build_graph
+from .reload import ConfigDiff, code_digests
+
+#: How long a reload waits for calls still running through the old pipelines.
+DRAIN_TIMEOUT = 30.0
+
+#: Turns a proposed config (YAML bytes, or None for "the current sources again") into a
+#: validated Config; raises an exception whose text is what ``validate`` prints.
+ConfigLoader = Callable[[bytes | None], Config]
 
 
 class TelemetryProvider(Protocol):
@@ -112,6 +126,11 @@ class Service:
         self._watchers: list[StatusWatcher] = []
         self._settings = settings_maker(telemetry, build_info)
         self.graph: Graph = build_graph(cfg, self._settings, log)
+        self.config_loader: ConfigLoader | None = None
+        #: the YAML of the last config applied through ``apply_config`` (what SIGHUP reloads)
+        self.remote_config: bytes | None = None
+        self._reload_lock = asyncio.Lock()
+        self._code = code_digests(cfg)  # the Python files components load, as of this config
 
     # -- Host ---------------------------------------------------------------------------------
     def get_extensions(self) -> Mapping[ID, Component]:
@@ -135,26 +154,30 @@ class Service:
             fields["error"] = str(err)
         self.log.info("Component status changed", extra={"fields": fields})
 
-    def _set_status(self, comp_id: ID, kind: Kind, status: Status, err: BaseException | None = None) -> None:
+    def _set_status(
+        self, comp_id: ID, kind: Kind, status: Status, err: BaseException | None = None, cfg: Config | None = None
+    ) -> None:
+        """Record and broadcast a status; ``cfg`` (default: the running one) says which pipelines
+        the component is in (a reload retires components under the config they ran with)."""
         self.statuses[(kind, comp_id)] = status
-        source = InstanceID(comp_id, kind, self._pipelines_of(comp_id, kind))
+        source = InstanceID(comp_id, kind, self._pipelines_of(comp_id, kind, cfg or self.cfg))
         event = StatusEvent(status, err, time.time())
         self._status_log.append((source, event))
         for watcher in self._watchers:
             _notify(watcher, source, event, self.log)
 
-    def _add_watcher(self, ext: Component) -> None:
+    def _add_watcher(self, ext: object) -> None:
         """Hand a new status watcher everything that happened so far, then every new event."""
         if isinstance(ext, StatusWatcher):
             for source, event in self._status_log:
                 _notify(ext, source, event, self.log)
             self._watchers.append(ext)
 
-    def _pipelines_of(self, comp_id: ID, kind: Kind) -> frozenset[PipelineID]:
+    def _pipelines_of(self, comp_id: ID, kind: Kind, cfg: Config) -> frozenset[PipelineID]:
         if kind is Kind.EXTENSION:
             return frozenset()
         found = set()
-        for pid, pipe in self.cfg.pipelines.items():
+        for pid, pipe in cfg.pipelines.items():
             if (
                 (kind in (Kind.RECEIVER, Kind.CONNECTOR) and comp_id in pipe.receivers)
                 or (kind is Kind.PROCESSOR and comp_id in pipe.processors)
@@ -177,13 +200,7 @@ class Service:
             self.fatal = asyncio.Event()
         self.log.info("Starting extensions...")
         for ext_id in self.cfg.extensions:
-            comp = self.cfg.components[Kind.EXTENSION][ext_id]
-            factory = comp.factory_as(ExtensionFactory)
-            try:
-                ext = factory.create(self._settings(ext_id, Kind.EXTENSION, None, None), comp.config)
-            except Exception as exc:
-                message = f'failed to create extension "{ext_id}": {error_text(exc)}'
-                raise StartError(Kind.EXTENSION, message, "failed to build extensions") from exc
+            ext = self._create_extension(self.cfg, ext_id)
             self._add_watcher(ext)
             self.log.info("Extension is starting...", extra=_fields(ext_id, Kind.EXTENSION))
             await self._start_one(ext, ext_id, Kind.EXTENSION)
@@ -201,6 +218,16 @@ class Service:
                 ext.ready()
         self.log.info("Everything is ready. Begin running and processing data.")
 
+    def _create_extension(self, cfg: Config, ext_id: ID) -> Component:
+        comp = cfg.components[Kind.EXTENSION][ext_id]
+        factory = comp.factory_as(ExtensionFactory)
+        try:
+            ext: Component = factory.create(self._settings(ext_id, Kind.EXTENSION, None, None), comp.config)
+        except Exception as exc:
+            message = f'failed to create extension "{ext_id}": {error_text(exc)}'
+            raise StartError(Kind.EXTENSION, message, "failed to build extensions") from exc
+        return ext
+
     async def _start_one(self, comp: Any, comp_id: ID, kind: Kind) -> None:
         self._set_status(comp_id, kind, Status.STARTING)
         try:
@@ -214,6 +241,10 @@ class Service:
 
     async def shutdown(self) -> list[str]:
         """Stop everything, collecting errors instead of stopping at the first one."""
+        async with self._reload_lock:  # not in the middle of a reload
+            return await self._shutdown()
+
+    async def _shutdown(self) -> list[str]:
         errors: list[str] = []
         for ext in self._extensions.values():
             if isinstance(ext, PipelineWatcher):
@@ -233,17 +264,254 @@ class Service:
         self._started.clear()
         return errors
 
-    async def _stop_one(self, comp: Any, comp_id: ID, kind: Kind, errors: list[str]) -> None:
-        self._set_status(comp_id, kind, Status.STOPPING)
+    async def _stop_one(
+        self, comp: Any, comp_id: ID, kind: Kind, errors: list[str], quiet: bool = False, cfg: Config | None = None
+    ) -> None:
+        """Shut one component down; ``quiet`` (a reload replacing it by a new instance of the
+        same ID) reports no status, so the ID's status is the new instance's."""
+        if comp in self._watchers:
+            self._watchers.remove(comp)
+        if not quiet:
+            self._set_status(comp_id, kind, Status.STOPPING, cfg=cfg)
         prefix = f'failed to shutdown "{comp_id}" {kind}'
         try:
             await comp.shutdown()
         except Exception as exc:
             self.log.exception(prefix)
             errors.append(f"{prefix}: {exc}")
-            self._set_status(comp_id, kind, Status.PERMANENT_ERROR, exc)
+            self._set_status(comp_id, kind, Status.PERMANENT_ERROR, exc, cfg)
             return
-        self._set_status(comp_id, kind, Status.STOPPED)
+        finally:
+            self._started = [c for c in self._started if c is not comp]
+        if not quiet:
+            self._set_status(comp_id, kind, Status.STOPPED, cfg=cfg)
+
+    # -- reload (pyotelcol.component.Reconfigurable) ----------------------------------------
+    async def apply_config(self, config_yaml: bytes, origin: str) -> None:
+        """Resolve ``config_yaml`` as a ``--config`` source (with the running process's --set
+        flags, feature gates and providers), validate it, then reload to it."""
+        if self.config_loader is None:
+            raise ConfigRejected("this collector does not accept a configuration at run time")
+        try:
+            cfg = self.config_loader(config_yaml)
+        except Exception as exc:
+            self.log.error(
+                "Config reload failed, keeping the running configuration",
+                extra={"fields": {"error": str(exc), "origin": origin}},
+            )
+            raise ConfigRejected(str(exc)) from None
+        await self.reload(cfg, origin)
+        self.remote_config = config_yaml
+
+    def effective_config(self) -> Mapping[str, object]:
+        from ..confmap import to_plain
+
+        plain = to_plain(self.cfg.raw)
+        return plain if isinstance(plain, dict) else {}
+
+    async def reload(self, cfg: Config, origin: str) -> None:
+        """Swap to ``cfg`` (already validated), keeping what did not change running. Raises
+        ConfigRejected, with the running configuration back in place, when it cannot start."""
+        async with self._reload_lock:
+            try:
+                await _Reload(self, cfg, origin).run()
+            except _RolledBack as exc:
+                self.log.error(
+                    "Config reload failed, restoring the previous configuration",
+                    extra={"fields": {"error": str(exc), "origin": origin}},
+                )
+                self.log.info("Everything is ready. Begin running and processing data.")
+                raise ConfigRejected(str(exc)) from None
+            except ConfigRejected as exc:
+                self.log.error(
+                    "Config reload failed, keeping the running configuration",
+                    extra={"fields": {"error": str(exc), "origin": origin}},
+                )
+                raise
+            except Exception as exc:  # a bug or a failed restore: the running state is unknown
+                self.log.exception("Config reload failed")
+                self.report_fatal_error(exc)
+                raise ConfigRejected(str(exc)) from None
+            self.log.info("Everything is ready. Begin running and processing data.")
+
+    def _build_against(self, cfg: Config, diff: ConfigDiff) -> Graph:
+        """The new graph keeping unchanged instances. A component ID whose instances would be
+        partly kept and partly replaced (they may share state, e.g. one file for every signal) is
+        replaced as a whole, and the graph is built again."""
+        while True:
+            graph = build_graph(cfg, self._settings, self.log, Previous(self.graph, diff.unchanged))
+            mixed = _mixed_ids(self.graph, graph)
+            if not mixed:
+                return graph
+            diff.bar(mixed)
+
+
+class _RolledBack(Exception):
+    """A new config failed to start; the running one is back in place."""
+
+
+class _Reload:
+    """One reload: start what is new, switch, retire what is old; undo on a start failure."""
+
+    def __init__(self, service: Service, cfg: Config, origin: str) -> None:
+        self.svc = service
+        self.cfg = cfg
+        self.origin = origin
+        self.diff = ConfigDiff(service.cfg, cfg, service._code)
+        self.started: list[tuple[Any, ID, Kind]] = []  # new instances, in start order
+        self.stopped_receivers: list[Node] = []  # old receivers replaced before the switch
+        self.stopped_extensions: dict[ID, Component] = {}  # old extensions replaced
+
+    async def run(self) -> None:
+        svc = self.svc
+        old_cfg, old_graph, old_extensions = svc.cfg, svc.graph, svc.get_extensions()
+        try:
+            graph = svc._build_against(self.cfg, self.diff)
+        except GraphError as exc:
+            raise ConfigRejected(f"failed to build pipelines: {exc}") from None
+        svc.log.warning("Config updated, restart service", extra={"fields": {"origin": self.origin}})
+        old_components, new_components = old_graph.components(), graph.components()
+        fresh = [n for n in _distinct(graph.start_order()) if id(n.component) not in old_components]
+        retired = [n for n in _distinct(old_graph.shutdown_order()) if id(n.component) not in new_components]
+        svc.cfg = self.cfg  # status events of new components name the new pipelines
+        try:
+            await self._start_extensions(old_extensions)
+            for node in fresh:
+                if node.kind is not Kind.RECEIVER:
+                    await self._start(node.component, node.id, node.kind)
+            # A replaced receiver most likely listens where its successor will: it stops first.
+            new_receivers = {n.id for n in fresh if n.kind is Kind.RECEIVER}
+            for node in retired:
+                if node.kind is Kind.RECEIVER and node.id in new_receivers:
+                    await svc._stop_one(node.component, node.id, node.kind, [], quiet=True)
+                    self.stopped_receivers.append(node)
+            for node in fresh:
+                if node.kind is Kind.RECEIVER:
+                    await self._start(node.component, node.id, node.kind)
+        except StartError as exc:
+            await self._undo(old_cfg, old_graph, old_extensions)
+            raise _RolledBack(f"{exc.phase}: {exc}") from None
+        svc.graph = graph
+        svc._code = self.diff.new_code
+        # The switch: kept receivers send to the new pipelines, then the old ones finish.
+        generations = [inlet.swap(target) for inlet, target in graph.swaps]
+        if generations:
+            try:
+                await asyncio.wait_for(asyncio.gather(*(g.drained() for g in generations)), DRAIN_TIMEOUT)
+            except TimeoutError:
+                svc.log.warning("Calls through the previous pipelines still running; shutting them down anyway")
+        errors: list[str] = []
+        stopped = {id(n.component) for n in self.stopped_receivers}
+        for node in retired:
+            if id(node.component) not in stopped:
+                quiet = any(n.kind is node.kind and n.id == node.id for n in new_components.values())
+                await svc._stop_one(node.component, node.id, node.kind, errors, quiet, old_cfg)
+        for ext_id, ext in reversed(list(old_extensions.items())):
+            if ext_id not in self.cfg.extensions:
+                await svc._stop_one(ext, ext_id, Kind.EXTENSION, errors)
+        self._announce_moves(old_cfg, old_components, new_components)
+        for ext_id, ext in svc.get_extensions().items():
+            if ext is not old_extensions.get(ext_id) and isinstance(ext, PipelineWatcher):
+                ext.ready()
+        for error in errors:
+            svc.log.error("Error while retiring a component after a reload", extra={"fields": {"error": error}})
+
+    def _announce_moves(self, old_cfg: Config, old: dict[int, Node], new: dict[int, Node]) -> None:
+        """A kept component now in other pipelines: its current status again, under its new
+        pipelines, so status watchers (healthcheckv2) account for it there; no Starting."""
+        svc = self.svc
+        for key, node in new.items():
+            if key not in old:
+                continue
+            status = svc.statuses.get((node.kind, node.id))
+            moved = svc._pipelines_of(node.id, node.kind, old_cfg) != svc._pipelines_of(node.id, node.kind, self.cfg)
+            if status is not None and moved:
+                svc._set_status(node.id, node.kind, status)
+
+    async def _start(self, comp: Any, comp_id: ID, kind: Kind) -> None:
+        await self.svc._start_one(comp, comp_id, kind)
+        self.started.append((comp, comp_id, kind))
+
+    async def _start_extensions(self, old: Mapping[ID, Component]) -> None:
+        """Changed extensions stop, then new and changed ones start in the configured order."""
+        svc = self.svc
+        kept = set(self.diff.kept_extensions)
+        for ext_id, ext in reversed(list(old.items())):
+            if ext_id not in kept and ext_id in self.cfg.extensions:
+                await svc._stop_one(ext, ext_id, Kind.EXTENSION, [], quiet=True)
+                self.stopped_extensions[ext_id] = ext
+        extensions: dict[ID, Component] = {}
+        svc._extensions = extensions  # filled in order: each extension sees those before it
+        for ext_id in self.cfg.extensions:
+            if ext_id in kept:
+                extensions[ext_id] = old[ext_id]
+                continue
+            ext = svc._create_extension(self.cfg, ext_id)
+            svc._add_watcher(ext)
+            await self._start(ext, ext_id, Kind.EXTENSION)
+            extensions[ext_id] = ext
+        for ext_id, ext in old.items():  # removed ones serve the old pipelines until they retire
+            if ext_id not in self.cfg.extensions:
+                extensions.setdefault(ext_id, ext)
+
+    async def _undo(self, old_cfg: Config, old_graph: Graph, old_extensions: Mapping[ID, Component]) -> None:
+        """Stop what this reload started; bring back, as new instances, what it stopped. A
+        component that cannot come back is a fatal error, as a failed start is."""
+        svc = self.svc
+        for comp, comp_id, kind in reversed(self.started):
+            existed = comp_id in (old_extensions if kind is Kind.EXTENSION else old_cfg.components[kind])
+            await svc._stop_one(comp, comp_id, kind, [], quiet=existed)
+        svc.cfg, svc.graph = old_cfg, old_graph
+        extensions = dict(old_extensions)
+        svc._extensions = extensions
+        try:
+            for ext_id in list(extensions):
+                if ext_id in self.stopped_extensions:
+                    ext = svc._create_extension(old_cfg, ext_id)
+                    svc._add_watcher(ext)
+                    await svc._start_one(ext, ext_id, Kind.EXTENSION)
+                    extensions[ext_id] = ext
+            await self._restore_receivers(old_cfg, old_graph)
+        except StartError as exc:
+            svc.report_fatal_error(exc)
+
+    async def _restore_receivers(self, old_cfg: Config, old_graph: Graph) -> None:
+        """New instances of the receivers stopped before the switch, fed by their old inlets
+        (one create call per signal: a shared receiver registers each signal's consumer)."""
+        svc = self.svc
+        stopped = {n.id for n in self.stopped_receivers}
+        created: dict[int, Node] = {}
+        for node in old_graph.nodes.values():
+            if node.kind is not Kind.RECEIVER or node.id not in stopped:
+                continue
+            assert node.inlet is not None  # every receiver node has one
+            comp = old_cfg.components[Kind.RECEIVER][node.id]
+            signal = node.key[1]
+            settings = svc._settings(node.id, Kind.RECEIVER, signal, None)
+            node.component = comp.factory_as(ReceiverFactory).create_for(signal, settings, comp.config, node.inlet)
+            created.setdefault(id(node.component), node)
+        for node in created.values():
+            await svc._start_one(node.component, node.id, Kind.RECEIVER)
+
+
+def _distinct(nodes: list[Node]) -> list[Node]:
+    seen: set[int] = set()
+    out = []
+    for node in nodes:
+        if id(node.component) not in seen:
+            seen.add(id(node.component))
+            out.append(node)
+    return out
+
+
+def _mixed_ids(old: Graph, new: Graph) -> set[tuple[Kind, ID]]:
+    """Component IDs with some instances kept and some not, on either side of a reload."""
+    old_ids, new_ids = old.components(), new.components()
+    kept: dict[tuple[Kind, ID], set[bool]] = {}
+    for graph, other in ((old, new_ids), (new, old_ids)):
+        for node in graph.nodes.values():
+            kept.setdefault((node.kind, node.id), set()).add(id(node.component) in other)
+    return {key for key, flags in kept.items() if len(flags) == 2}
 
 
 def _notify(watcher: StatusWatcher, source: InstanceID, event: StatusEvent, log: logging.Logger) -> None:
