@@ -31,6 +31,7 @@ from .flags import Command, Flag, FlagError, check_args, find_subcommand, help_t
 from .yamlout import dump
 
 if TYPE_CHECKING:
+    from ..admin import AdminServer, TapHub
     from ..service.config import Config
     from ..service.service import Service
     from ..telemetry.runtime import Telemetry
@@ -55,7 +56,9 @@ class Options:
     gate_id: str | None = None
     validate: bool = True
     watch_config: bool = False
+    admin_endpoint: str | None = None
     ottl: dict[str, Any] = field(default_factory=dict)  # the ``ottl`` command's flags and FILE
+    tool: dict[str, Any] = field(default_factory=dict)  # the ``tap`` / ``top`` commands' flags
 
 
 _CONFIG_FLAGS = (
@@ -110,6 +113,12 @@ def _commands(prog: str) -> dict[str, Command]:
                 "watch-config",
                 "reload when a --config file changes (polled every second), as on SIGHUP (docs/operations.md)",
                 kind="bool",
+            ),
+            Flag(
+                "admin-endpoint",
+                "serve the status page, live taps and POST /reload on host:port (loopback unless "
+                "$PYOTELCOL_ADMIN_TOKEN is set; docs/operations.md)",
+                varname="host:port",
             ),
         ),
     )
@@ -168,6 +177,39 @@ def _commands(prog: str) -> dict[str, Command]:
             long="Reads OTLP JSON (a file, or standard input when FILE is - or absent), runs the statements and "
             "prints the resulting OTLP JSON, or evaluates the conditions and prints one line per item with "
             "its result. Statements are compiled as the transform processor compiles them.",
+        ),
+        Command(
+            "tap",
+            "Prints what passes a point of a running collector's pipelines as OTLP JSON lines (not in Go)",
+            (
+                Flag(
+                    "admin-endpoint", "the collector's --admin-endpoint (default 127.0.0.1:13200)", varname="host:port"
+                ),
+                Flag("pipeline", "only this pipeline, e.g. traces/in", varname="string"),
+                Flag("component", "only this component, e.g. processors/batch or receivers/otlp", varname="string"),
+                Flag("signal", "only traces, metrics or logs", varname="string"),
+                Flag("limit", "stop after this many items (0: until interrupted)", kind="int", varname="int"),
+                _help_flag("tap"),
+            ),
+            long="Connects to a running collector's admin endpoint and prints, one request per line, the data "
+            "passing the points that match (out of a receiver, out of a processor, into an exporter). Taps are "
+            "sampled and bounded: a busy point skips requests rather than slowing the pipeline.",
+        ),
+        Command(
+            "top",
+            "Shows items per second in and out of every component of a running collector (not in Go)",
+            (
+                Flag(
+                    "metrics-url",
+                    "the collector's own Prometheus metrics (default http://127.0.0.1:8888/metrics)",
+                    varname="url",
+                ),
+                Flag("interval", "seconds between refreshes (default 1)", kind="int", varname="int"),
+                Flag("iterations", "stop after this many refreshes (0: until interrupted)", kind="int", varname="int"),
+                _help_flag("top"),
+            ),
+            long="Reads the collector's own metrics (service.telemetry.metrics) and shows, per component and "
+            "signal, accepted/sent items per second, refusals, failures and exporter queue fill.",
         ),
         Command(
             "validate",
@@ -235,8 +277,11 @@ def parse_args(argv: Sequence[str], prog: str = "pyotelcol", version: str = __ve
     opts.validate = values.get("validate", True)
     opts.workers = values.get("workers")
     opts.watch_config = bool(values.get("watch-config", False))
+    opts.admin_endpoint = values.get("admin-endpoint") if command.name == prog else None
     if command.name == "ottl":
         opts.ottl = {**values, "file": parsed.args[0] if parsed.args else "-"}
+    if command.name in ("tap", "top"):
+        opts.tool = dict(values)
     return opts
 
 
@@ -416,12 +461,14 @@ def _new_telemetry(cfg: Config, build: BuildInfo, wid: int | None) -> Telemetry:
         raise CLIError(f"failed to create logger: {exc}") from None
 
 
-def _new_service(cfg: Config, telemetry: Telemetry, build: BuildInfo, gates: Registry, log: Any) -> Service:
+def _new_service(
+    cfg: Config, telemetry: Telemetry, build: BuildInfo, gates: Registry, log: Any, taps: TapHub | None = None
+) -> Service:
     from ..service.graph import GraphError
     from ..service.service import Service
 
     try:
-        return Service(cfg, telemetry, build, gates, log)
+        return Service(cfg, telemetry, build, gates, log, taps)
     except GraphError as exc:
         raise CLIError(f"failed to build pipelines: {exc}") from None
 
@@ -539,8 +586,13 @@ async def run_collector(
     if early is not None:
         early.replay(log.logger)
     log.info("Starting %s...", build.command, extra={"fields": {"Version": build.version}})
+    taps = None
+    if opts.admin_endpoint:
+        from ..admin import TapHub
+
+        taps = TapHub()
     try:
-        service = _new_service(cfg, telemetry, build, gates, log)
+        service = _new_service(cfg, telemetry, build, gates, log, taps)
     except CLIError:
         await telemetry.shutdown()
         raise
@@ -559,6 +611,7 @@ async def run_collector(
     loop.add_signal_handler(signal.SIGHUP, reload.set)
     source = ConfigSource(opts, factories, gates, wid)
     service.config_loader = source.load
+    admin: AdminServer | None = None
     file_changed = asyncio.Event()
     watcher = _config_watcher(opts, file_changed, log)
     orphan_watch: asyncio.Task[None] | None = None
@@ -566,6 +619,8 @@ async def run_collector(
         orphan_watch = asyncio.ensure_future(_stop_when_orphaned(os.getppid(), on_signal))
     try:
         try:
+            if taps is not None:
+                admin = _admin_server(opts, taps, service, source, telemetry)
             await telemetry.start()
             await _start_service(service)
         except OSError as exc:  # the own-metrics listener: Go fails creating the meter provider
@@ -574,6 +629,13 @@ async def run_collector(
         except CLIError:
             await telemetry.shutdown()
             raise
+        if admin is not None:
+            try:
+                await admin.start()
+            except OSError as exc:
+                await service.shutdown()
+                await telemetry.shutdown()
+                raise CLIError(f"failed to start the admin endpoint: {exc.strerror or exc}") from None
         while True:
             assert service.fatal is not None
             if wid is not None:
@@ -594,6 +656,8 @@ async def run_collector(
         if received:
             log.info("Received signal from OS", extra={"fields": {"signal": received[0]}})
         log.info("Starting shutdown...")
+        if admin is not None:
+            await admin.stop()
         errors = await service.shutdown()
         log.info("Shutdown complete.")
         await telemetry.shutdown()
@@ -608,6 +672,29 @@ async def run_collector(
         print("Error: " + "\n".join(errors), file=sys.stderr)
         return 1
     return 0
+
+
+def _admin_server(
+    opts: Options, taps: TapHub, service: Service, source: ConfigSource, telemetry: Telemetry
+) -> AdminServer:
+    """The ``--admin-endpoint`` server; a bad endpoint (or a public one without a token) fails
+    before anything starts."""
+    from ..admin import AdminError, AdminServer, RecentLogs, service_status
+
+    logs = RecentLogs()
+    telemetry.logger.logger.addHandler(logs)
+    try:
+        return AdminServer(
+            opts.admin_endpoint or "",
+            taps,
+            lambda: service_status(service),
+            admin_reloader(source, service),
+            telemetry.metrics_text,
+            logs,
+            os.environ.get("PYOTELCOL_ADMIN_TOKEN") or None,
+        )
+    except AdminError as exc:
+        raise CLIError(str(exc)) from None
 
 
 def _config_watcher(opts: Options, changed: asyncio.Event, log: Any) -> asyncio.Task[None] | None:
@@ -719,11 +806,33 @@ def main(argv: Sequence[str] | None = None, factories: Factories | None = None, 
             from ..ottl.cli import ottl_command
 
             return ottl_command(opts.ottl)
+        elif opts.command == "tap":
+            from .tap import DEFAULT_ADMIN, run_tap
+
+            tool = opts.tool
+            return run_tap(
+                tool.get("admin-endpoint") or DEFAULT_ADMIN,
+                tool.get("pipeline"),
+                tool.get("component"),
+                tool.get("signal"),
+                int(tool.get("limit") or 0),
+            )
+        elif opts.command == "top":
+            from .top import DEFAULT_URL, run_top
+
+            tool = opts.tool
+            return run_top(
+                tool.get("metrics-url") or DEFAULT_URL,
+                float(tool.get("interval") or 1),
+                int(tool.get("iterations") or 0),
+            )
         else:
             try:
                 count = workers.workers_requested(opts.workers)
             except workers.WorkersError as exc:
                 raise CLIError(str(exc)) from None
+            if count > 0 and opts.admin_endpoint:
+                raise CLIError("--admin-endpoint is not supported with --workers yet: each worker would need its own")
             with _new_loop_runner() as runner:
                 if count > 0:
                     return runner.run(run_supervisor(opts, factories, gates, build, count, early))

@@ -17,7 +17,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..component import ID, Kind, PipelineID, Settings, Signal, StabilityLevel
 from ..consumer import Capabilities, Consumer, ConsumerError, PermanentError
@@ -30,6 +30,9 @@ from ..factories import (
 )
 from ..pdata import AnyData
 from .config import Config, ConfigError
+
+if TYPE_CHECKING:
+    from ..admin.taps import TapHub
 
 SettingsMaker = Callable[[ID, Kind, "Signal | None", "PipelineID | None"], Settings]
 
@@ -272,9 +275,15 @@ class Previous:
 
 class _Builder:
     def __init__(
-        self, cfg: Config, make_settings: SettingsMaker, log: logging.Logger, previous: Previous | None = None
+        self,
+        cfg: Config,
+        make_settings: SettingsMaker,
+        log: logging.Logger,
+        previous: Previous | None = None,
+        taps: TapHub | None = None,
     ) -> None:
         self.cfg = cfg
+        self.taps = taps
         self.make_settings = make_settings
         self.log = log
         self.previous = previous
@@ -284,6 +293,14 @@ class _Builder:
         self.swaps: list[tuple[SwappableConsumer, Consumer]] = []
         self.building: list[PipelineID] = []
         self.connectors = cfg.components[Kind.CONNECTOR]
+
+    def tap(self, consumer: Consumer, component: str, signal: Signal, pipeline: PipelineID | None) -> Consumer:
+        """With the admin endpoint on, a counting tap point in front of ``consumer``."""
+        if self.taps is None:
+            return consumer
+        from ..admin.taps import Point
+
+        return self.taps.point(Point(component, signal, pipeline), consumer)
 
     def kept(self, key: tuple[Any, ...], kind: Kind, comp_id: ID) -> Node | None:
         return self.previous.node(key, kind, comp_id) if self.previous is not None else None
@@ -403,7 +420,7 @@ class _Builder:
         old_pipe = self.previous.graph.pipelines.get(pid) if self.previous is not None else None
         # A processor keeps its instance only while everything after it in the chain did too.
         chain_kept = old_pipe is not None and _same_nodes(old_pipe.targets, targets)
-        next_consumer: Consumer = fan_out([n.component for n in targets])
+        next_consumer: Consumer = fan_out([self.tap(n.component, f"{n.kind}s/{n.id}", signal, pid) for n in targets])
         mutates = any(n.component.capabilities.mutates_data for n in targets)
         downstream = targets
         processors: list[Node] = []
@@ -415,7 +432,7 @@ class _Builder:
                 instance = old.component
             else:
                 chain_kept = False
-                instance = self.new_processor(pid, prid, next_consumer)
+                instance = self.new_processor(pid, prid, self.tap(next_consumer, f"processors/{prid}", signal, pid))
             node = Node(Kind.PROCESSOR, prid, instance, key, list(downstream))
             self.nodes[key] = node
             processors.insert(0, node)
@@ -461,7 +478,9 @@ class _Builder:
         factory = comp.factory_as(ReceiverFactory)
         settings = self.make_settings(rid, Kind.RECEIVER, signal, None)
         try:
-            instance = factory.create_for(signal, settings, comp.config, inlet)
+            instance = factory.create_for(
+                signal, settings, comp.config, self.tap(inlet, f"receivers/{rid}", signal, None)
+            )
         except UnsupportedSignalError as exc:
             raise GraphError(f'failed to create "{rid}" receiver for data type "{signal}": {exc}') from None
         self.log_stability(Kind.RECEIVER, rid, factory.stability[signal])
@@ -485,10 +504,15 @@ class _Builder:
 
 
 def build_graph(
-    cfg: Config, make_settings: SettingsMaker, log: logging.Logger, previous: Previous | None = None
+    cfg: Config,
+    make_settings: SettingsMaker,
+    log: logging.Logger,
+    previous: Previous | None = None,
+    taps: TapHub | None = None,
 ) -> Graph:
-    """The graph of ``cfg``; with ``previous``, unchanged parts keep the running instances."""
-    return _Builder(cfg, make_settings, log, previous).build()
+    """The graph of ``cfg``; with ``previous``, unchanged parts keep the running instances; with
+    ``taps`` (the admin endpoint), tap points out of receivers and processors and into exporters."""
+    return _Builder(cfg, make_settings, log, previous, taps).build()
 
 
 def _same_nodes(old: list[Node], new: list[Node]) -> bool:

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..component import (
     ID,
@@ -40,6 +40,9 @@ from ..factories import ExtensionFactory, ReceiverFactory
 from ..featuregate import Registry
 from .config import Config
 from .graph import Graph, GraphError, Node, Previous, SettingsMaker, build_graph
+
+if TYPE_CHECKING:
+    from ..admin.taps import TapHub
 from .reload import ConfigDiff, code_digests
 
 #: How long a reload waits for calls still running through the old pipelines.
@@ -109,9 +112,17 @@ class StartError(Exception):
 
 class Service:
     def __init__(
-        self, cfg: Config, telemetry: TelemetryProvider, build_info: BuildInfo, gates: Registry, log: Any
+        self,
+        cfg: Config,
+        telemetry: TelemetryProvider,
+        build_info: BuildInfo,
+        gates: Registry,
+        log: Any,
+        taps: TapHub | None = None,
     ) -> None:
         self.cfg = cfg
+        #: the admin endpoint's tap points (``--admin-endpoint``), kept across reloads
+        self.taps = taps
         self.telemetry = telemetry
         self.build_info = build_info
         self.gates = gates
@@ -125,7 +136,7 @@ class Service:
         self._status_log: list[tuple[InstanceID, StatusEvent]] = []
         self._watchers: list[StatusWatcher] = []
         self._settings = settings_maker(telemetry, build_info)
-        self.graph: Graph = build_graph(cfg, self._settings, log)
+        self.graph: Graph = build_graph(cfg, self._settings, log, taps=taps)
         self.config_loader: ConfigLoader | None = None
         #: the YAML of the last config applied through ``apply_config`` (what SIGHUP reloads)
         self.remote_config: bytes | None = None
@@ -339,7 +350,7 @@ class Service:
         partly kept and partly replaced (they may share state, e.g. one file for every signal) is
         replaced as a whole, and the graph is built again."""
         while True:
-            graph = build_graph(cfg, self._settings, self.log, Previous(self.graph, diff.unchanged))
+            graph = build_graph(cfg, self._settings, self.log, Previous(self.graph, diff.unchanged), self.taps)
             mixed = _mixed_ids(self.graph, graph)
             if not mixed:
                 return graph

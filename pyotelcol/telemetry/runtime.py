@@ -219,6 +219,13 @@ class Telemetry:
     def resource_attributes(self) -> Mapping[str, Any]:
         return dict(self.resource.attributes)
 
+    def metrics_text(self) -> str | None:
+        """The self-metrics in the Prometheus text format, as the first pull reader serves
+        them (the admin status page reads queue fill and failures here); None without one."""
+        if not self._readers or self._sdk_provider is None:
+            return None
+        return self._readers[0].render()
+
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         if self._started or self._sdk_provider is None:
