@@ -438,7 +438,7 @@ def throughput(sc: Scenario, requests: int, measured: dict[str, dict[str, Any]])
         )
     if got != expected:
         problems.append(f"sink got {got} spans, expected {expected}")
-    if final.get("dupes", 0) != (sc.sinks - 1) * lg["accepted"]:
+    if final.get("dupes", 0) != (sc.sinks * sc.splits - 1) * lg["accepted"]:
         problems.append(f"duplicate sequence numbers at the sink: {final.get('dupes')}")
     if rc not in (0, None):
         problems.append(f"collector exited with {rc}")

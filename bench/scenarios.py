@@ -175,6 +175,7 @@ class Scenario:
     gzip: bool = False
     json: bool = False
     sinks: int = 1  # how many exporters deliver every span
+    splits: int = 1  # how many parts each request reaches the sink in (load_balancing: one per backend)
     concurrency: int = 4
     kind: str = "throughput"  # throughput | limiter | soak | idle | scrape
     # ports the collector listens on once it is up (what the harness waits for)
@@ -258,6 +259,7 @@ SCENARIOS = [
         "OTLP/gRPC -> load_balancing (traceID, 3 static backends) -> OTLP/gRPC sink",
         "grpc",
         _LOAD_BALANCING_CONFIG,
+        splits=3,
     ),
     Scenario(
         "zipkin_json_otlp",
