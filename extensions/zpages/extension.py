@@ -5,7 +5,8 @@ Routes (GET; any method is answered, like Go's ServeMux):
 - ``/debug/pipelinez``: one row per pipeline with its receivers, processors and exporters;
 - ``/debug/extensionz``: the extensions of the service;
 - ``/debug/featurez``: feature gates and whether they are enabled;
-- ``/debug/tracez``: a page saying span recording is not available (pyotelcol records no own spans yet);
+- ``/debug/tracez``: the collector's own spans per name (running, latency buckets, errors, samples),
+  when ``service.telemetry.traces.processors`` give it an SDK tracer provider (as in Go);
 - ``/debug/expvarz``: JSON process information, only with ``expvar.enabled: true`` (404 otherwise).
 Pages are rendered per request, so they always show the current service.
 """
@@ -18,17 +19,20 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
 from aiohttp import web
+from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
 
 from pyotelcol.component import Host, ServiceInfo, Settings
 from pyotelcol.config.confighttp import HttpServer, ServerRequest, server_summary, start_http_server
+from pyotelcol.telemetry import tracing
 from pyotelcol.telemetry.gofmt import go_duration, rfc3339_nano
 
 from .config import Config
+from .tracez import TracezProcessor
 
 _HTML = "text/html; charset=utf-8"
 _STYLE = (
@@ -63,6 +67,8 @@ class ZPagesExtension:
         self._host: Host | None = None
         self._server: HttpServer | None = None
         self._pages: dict[str, Callable[[], Awaitable[web.Response]]] = {}
+        self._tracez: TracezProcessor | None = None
+        self._query: Mapping[str, str] = {}
 
     async def start(self, host: Host) -> None:
         self._host = host
@@ -75,15 +81,21 @@ class ZPagesExtension:
             "/debug/pipelinez": self._pipelinez,
             "/debug/extensionz": self._extensionz,
             "/debug/featurez": self._featurez,
-            "/debug/tracez": self._tracez,
+            "/debug/tracez": self._tracez_page,
         }
         if self._config.expvar.enabled:
             self._pages["/debug/expvarz"] = self._expvarz
         shown = {**server_summary(self._config), "expvar": {"enabled": self._config.expvar.enabled}}
+        provider = tracing.current()
+        if isinstance(provider, SDKTracerProvider):  # Go: only an SDK provider can take the processor
+            self._tracez = TracezProcessor()
+            provider.add_span_processor(self._tracez)
         self._logger.info("Starting zPages extension", extra={"fields": {"config": shown}})
         self._server = await start_http_server(self._config, host, self._dispatch, logger=self._logger)
 
     async def shutdown(self) -> None:
+        if self._tracez is not None:
+            self._tracez.shutdown()  # the SDK cannot remove a processor: it stops recording
         server, self._server = self._server, None
         if server is not None:
             await server.stop()
@@ -97,6 +109,7 @@ class ZPagesExtension:
                 body=b"404 page not found\n",
                 headers={"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff"},
             )
+        self._query = served.request.query
         return await page()
 
     # -- pages ---------------------------------------------------------------------------------
@@ -179,8 +192,23 @@ class ZPagesExtension:
         rows = [(gate, "true" if enabled else "false") for gate, enabled in sorted(info.feature_gates.items())]
         return _page("Feature Gates", _table(["ID", "Enabled"], rows))
 
-    async def _tracez(self) -> web.Response:
-        return _page("TraceZ", "<p>TraceZ is not available: pyotelcol does not record its own spans yet.</p>")
+    async def _tracez_page(self) -> web.Response:
+        if self._tracez is None:
+            return _page(
+                "TraceZ",
+                "<p>No own spans are recorded: configure <code>service.telemetry.traces.processors</code> "
+                "to make the collector trace itself.</p>",
+            )
+        query = self._query
+        name = query.get("zspanname")
+        body = self._tracez.summary_html()
+        if name is not None:
+            try:
+                kind, bucket = int(query.get("ztype", "1")), int(query.get("zlatencybucket", "0"))
+            except ValueError:
+                kind, bucket = 1, 0
+            body += "\n" + self._tracez.samples_html(name, kind, bucket)
+        return _page("TraceZ", body)
 
     async def _expvarz(self) -> web.Response:
         payload: dict[str, Any] = {
