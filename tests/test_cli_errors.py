@@ -255,7 +255,7 @@ def test_help_lists_the_subcommands() -> None:
     assert result.returncode == 0
     assert "Usage:\n  pyotelcol [flags]\n  pyotelcol [command]\n\nAvailable Commands:\n" in result.stdout
     commands = re.findall(r"^  ([a-z-]+) +\S", result.stdout.split("Available Commands:")[1].split("Flags:")[0], re.M)
-    assert commands == ["components", "featuregate", "help", "ottl", "print-config", "validate"]
+    assert commands == ["components", "featuregate", "help", "ottl", "print-config", "tap", "top", "validate"]
     assert 'Use "pyotelcol [command] --help" for more information about a command.' in result.stdout
     sub = run_cli("print-initial-config", "-h")
     assert sub.returncode == 0

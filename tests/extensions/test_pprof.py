@@ -129,7 +129,8 @@ def test_goroutine_cmdline_index_and_unknown(collector: tuple[Collector, int, in
     status, _, body = _get(base + "goroutine")
     profile = _decode(body)
     assert [profile.string_table[t.type] for t in profile.sample_type] == ["goroutine"]
-    assert sum(s.value[0] for s in profile.sample) == int(text.split()[3])
+    # two snapshots a moment apart: a short-lived task (the previous request's) may come or go
+    assert abs(sum(s.value[0] for s in profile.sample) - int(text.split()[3])) <= 2
 
     status, _, body = _get(base + "cmdline")
     assert status == 200 and str(col.config_path).encode() in body.split(b"\x00")
