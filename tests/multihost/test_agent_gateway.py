@@ -163,11 +163,15 @@ def test_span_metrics_on_the_gateways_add_up_to_a_single_collectors(netlab: NetL
     # makes new ids), which is all span metrics aggregate on
     send_traces(f"{single_host.address}:4317", 120, error_every=6)
     tiers.wait_spans(3 * len(sent))
-    time.sleep(1.5)  # two flush intervals
-    totals: dict[tuple[str, str], int] = defaultdict(int)
-    for (_, name, status), value in _calls(tiers.metrics).items():
-        totals[(name, status)] += value
-    alone = {(name, status): value for (_, name, status), value in _calls({"single": single_files[1]}).items()}
+    deadline = time.monotonic() + 20  # flushes every 500 ms; a busy machine may take longer
+    while True:
+        totals: dict[tuple[str, str], int] = defaultdict(int)
+        for (_, name, status), value in _calls(tiers.metrics).items():
+            totals[(name, status)] += value
+        alone = {(n, st): v for (_, n, st), v in _calls({"single": single_files[1]}).items()}
+        if (sum(alone.values()) == 360 and dict(totals) == alone) or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
     assert alone and dict(totals) == alone
     assert sum(alone.values()) == 360
 
