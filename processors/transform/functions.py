@@ -100,15 +100,19 @@ def _scale_metric(multiplier: Any, unit: Any) -> Fn:
         elif kind == "as_int":
             point.as_int = int(point.as_int * scale)
 
+    def scale_exemplars(point: Any) -> None:
+        for exemplar in point.exemplars:
+            scale_number(exemplar)
+
     def run(t: Any) -> None:
         metric = t.metric
         new_unit = _opt_str(unit, t, "unit")
         kind = metric.proto.WhichOneof("data")
-        if kind is None:
-            return
+        if kind == "exponential_histogram":
+            raise ExecutionError("exponential histograms are not supported by the 'scale_metric' function")
+        if kind not in ("gauge", "sum", "histogram", "summary"):
+            raise ExecutionError(f"unsupported metric type: '{_TYPE_NAMES.get(kind, kind)}'")
         pb = metric.mutable_proto()
-        if new_unit is not None:
-            pb.unit = new_unit
         data = getattr(pb, kind)
         if kind in ("gauge", "sum"):
             for point in data.data_points:
@@ -122,8 +126,15 @@ def _scale_metric(multiplier: Any, unit: Any) -> Fn:
                 if point.HasField("max"):
                     point.max *= scale
                 point.explicit_bounds[:] = [b * scale for b in point.explicit_bounds]
+                scale_exemplars(point)
         else:
-            raise ExecutionError(f"unsupported metric type for scale_metric: {kind}")
+            for point in data.data_points:
+                point.sum *= scale
+                for quantile in point.quantile_values:
+                    quantile.value *= scale
+        # Go sets the unit only once the data was scaled.
+        if new_unit is not None:
+            pb.unit = new_unit
 
     return run
 

@@ -137,7 +137,7 @@ def _type_name(value: Any) -> str:
 
 def arithmetic(a: Any, b: Any, op: str) -> Any:
     """``a op b`` for int64, float64, time and duration operands (Go's ``attemptMathOperation``).
-    Mixed int/float, nil or other types are errors."""
+    An int64 with a float64 is computed as float64; nil or other types are errors."""
     if isinstance(a, Value):
         a = _unwrap(a)
     if isinstance(b, Value):
@@ -155,7 +155,8 @@ def arithmetic(a: Any, b: Any, op: str) -> Any:
             raise ExecutionError("attempted to divide by 0")
         quotient = abs(a) // abs(b)  # Go truncates toward zero
         return _wrap64(quotient if (a >= 0) == (b >= 0) else -quotient)
-    if isinstance(a, float) and isinstance(b, float):
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        a, b = float(a), float(b)
         if op == "+":
             return a + b
         if op == "-":

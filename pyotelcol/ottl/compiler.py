@@ -208,12 +208,15 @@ def path_context(node: PathExpr, env: Env) -> tuple[str, list[tuple[str, list[Ke
     readable = READABLE[env.context]
     if len(fields) > 1 and not first_keys and first in readable:
         return first, fields[1:]
-    if first == "instrumentation_scope" and len(fields) > 1 and "scope" in readable:
+    # The legacy "instrumentation_scope" prefix is known to the lower contexts only: Go's scope
+    # context itself refuses it.
+    if first == "instrumentation_scope" and len(fields) > 1 and "scope" in readable and env.context != "scope":
         return "scope", fields[1:]
     if env.legacy:
         return env.context, fields
     known = set(CONTEXTS_BY_SIGNAL[env.signal])
-    if len(fields) > 1 and first in {*known, "log", "span", "spanevent", "metric", "datapoint", "resource", "scope"}:
+    contexts = {*known, "log", "span", "spanevent", "metric", "datapoint", "resource", "scope", "instrumentation_scope"}
+    if len(fields) > 1 and first in contexts:
         options = ", ".join(f'"{c}"' for c in readable)
         raise CompileError(
             f'context "{first}" from path "{node.text()}" is not valid, it must be replaced by one of: {options}'

@@ -33,7 +33,7 @@ CONTEXTS_BY_SIGNAL: dict[str, tuple[str, ...]] = {
 }
 
 # Go's inference priority: the first path context found in this order wins.
-CONTEXT_ORDER = ("log", "datapoint", "metric", "spanevent", "span", "resource", "scope")
+CONTEXT_ORDER = ("log", "datapoint", "metric", "spanevent", "span", "scope", "resource")
 
 # What each context can read through a prefix (its own name first).
 READABLE: dict[str, tuple[str, ...]] = {

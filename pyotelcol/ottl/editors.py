@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from ..helpers.goregex import GoRegex, GoRegexError, compile_go_regex
 from ..pdata.pcommon import Map, Value, ValueSlice
 from .functions import CompileError, ExecutionError, GetSetter, Getter, Param, editor
 from .pvalues import write_value
-from .values import go_type_name
+from .values import IdBytes, go_type_name
 
 __all__ = ["expand_go_template", "glob_to_regex"]
 
@@ -54,9 +55,40 @@ def _set(target: GetSetter, value: Getter) -> Fn:
     setter = target.set
 
     def run(t: Any) -> None:
-        val = value(t)
-        if val is not None:  # Go: nil is a no-op unless the ottl.set.allowNil gate is on
-            setter(t, val)
+        # Go passes nil on to the target (the ottl.set.allowNil behaviour, the default since
+        # v0.161): an attribute becomes an empty value, a typed field ignores it.
+        setter(t, value(t))
+
+    return run
+
+
+def _cleared(value: Any) -> Any:
+    """The empty form of a value, as Go's ``clear`` computes it: "" for a string, 0 for
+    numbers, false for a bool, an empty map or slice for pdata maps and slices, zero bytes for
+    an ID, and nil for everything else (bytes, raw lists and maps, an attribute value)."""
+    if isinstance(value, IdBytes):
+        return IdBytes(len(value))
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        return ""
+    if isinstance(value, int):
+        return 0
+    if isinstance(value, float):
+        return 0.0
+    if isinstance(value, timedelta):
+        return timedelta(0)
+    if isinstance(value, Map):
+        return {}
+    if isinstance(value, ValueSlice):
+        return []
+    return None
+
+
+@editor("clear", Param("target", "target"))
+def _clear(target: GetSetter) -> Fn:
+    def run(t: Any) -> None:
+        target.set(t, _cleared(target.get(t)))
 
     return run
 
@@ -322,38 +354,86 @@ def _replace_all_patterns(
 
 
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """Go's ``filepath.Match`` as a regex over the whole string (``*`` and ``?`` stop at ``/``).
-    Raises CompileError for a malformed pattern (Go's ``ErrBadPattern``)."""
-    out = []
-    i = 0
+    """Go's ``glob.Compile(pattern)`` (gobwas/glob, no separators) as a regex over the whole
+    string: ``*`` and ``**`` match any run of characters, ``?`` any one, ``[a-z]`` / ``[!a-z]`` a
+    class, ``{a,b}`` alternatives, ``\\c`` the character c. Raises CompileError for a malformed
+    pattern."""
+    regex, end = _glob_terms(pattern, 0, nested=False)
+    if end != len(pattern):
+        raise CompileError("syntax error in pattern")
+    try:
+        return re.compile(regex, re.S)
+    except re.error:
+        raise CompileError("syntax error in pattern") from None
+
+
+def _glob_terms(pattern: str, i: int, nested: bool) -> tuple[str, int]:
+    """Translate terms from ``i`` until the end (or, inside ``{}``, a ``,`` or ``}``)."""
+    out: list[str] = []
     while i < len(pattern):
         c = pattern[i]
+        if nested and c in ",}":
+            return "".join(out), i
         if c == "*":
-            out.append("[^/]*")
+            out.append(".*")
+            while i + 1 < len(pattern) and pattern[i + 1] == "*":
+                i += 1
         elif c == "?":
-            out.append("[^/]")
+            out.append(".")
         elif c == "\\":
             i += 1
             if i >= len(pattern):
                 raise CompileError("syntax error in pattern")
             out.append(re.escape(pattern[i]))
         elif c == "[":
-            end = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("^", "]") else i + 1)
-            if end < 0:
-                raise CompileError("syntax error in pattern")
-            body = pattern[i + 1 : end]
-            negate = body.startswith("^")
-            if negate:
-                body = body[1:]
-            out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
-            i = end
+            regex, i = _glob_class(pattern, i + 1)
+            out.append(regex)
+            continue
+        elif c == "{":
+            options = []
+            i += 1
+            while True:
+                option, i = _glob_terms(pattern, i, nested=True)
+                options.append(option)
+                if i >= len(pattern):
+                    raise CompileError("syntax error in pattern")
+                i += 1
+                if pattern[i - 1] == "}":
+                    break
+            out.append("(?:" + "|".join(options) + ")")
+            continue
+        elif c == "}" and not nested:
+            raise CompileError("syntax error in pattern")
         else:
             out.append(re.escape(c))
         i += 1
-    try:
-        return re.compile("".join(out), re.S)
-    except re.error:
-        raise CompileError("syntax error in pattern") from None
+    if nested:
+        raise CompileError("syntax error in pattern")
+    return "".join(out), i
+
+
+def _glob_class(pattern: str, i: int) -> tuple[str, int]:
+    """A ``[...]`` class starting after the ``[``; returns the regex and the index after ``]``."""
+    negate = i < len(pattern) and pattern[i] == "!"
+    if negate:
+        i += 1
+    parts: list[str] = []
+    while i < len(pattern) and pattern[i] != "]":
+        c = pattern[i]
+        if c == "\\":
+            i += 1
+            if i >= len(pattern):
+                raise CompileError("syntax error in pattern")
+            c = pattern[i]
+        if i + 2 < len(pattern) and pattern[i + 1] == "-" and pattern[i + 2] != "]":
+            parts.append(re.escape(c) + "-" + re.escape(pattern[i + 2]))
+            i += 3
+        else:
+            parts.append(re.escape(c))
+            i += 1
+    if i >= len(pattern) or not parts:
+        raise CompileError("syntax error in pattern")
+    return "[" + ("^" if negate else "") + "".join(parts) + "]", i + 1
 
 
 def _glob_value(replacement: Getter, function: Fn | None, fmt: Getter | None, t: Any) -> str:

@@ -19,7 +19,7 @@ from opentelemetry.proto.metrics.v1 import metrics_pb2
 from ..pdata.pcommon import Map
 from .functions import CompileError, ExecutionError, Getter
 from .pvalues import descend_for_set, find_kv, index_value, put_kv, read_value, write_map, write_value
-from .values import Time, time_from_unix_nanos, unix_nanos
+from .values import IdBytes, Time, time_from_unix_nanos, unix_nanos
 
 __all__ = ["PathAccessor", "resolve", "segments_of"]
 
@@ -75,11 +75,14 @@ def _time_field(view_of: Callable[[Any], Any], field: str) -> tuple[Getter, Sett
 
 def _id_field(view_of: Callable[[Any], Any], field: str, size: int) -> tuple[Getter, Setter]:
     def get(t: Any) -> Any:
-        return bytes(getattr(view_of(t)._pb, field))
+        # Go reads a fixed-size ID array: an unset ID is all zeros.
+        raw = getattr(view_of(t)._pb, field)
+        return IdBytes(raw) if len(raw) == size else IdBytes(size)
 
     def set_(t: Any, value: Any) -> None:
         if isinstance(value, bytes | bytearray) and len(value) == size:
-            setattr(view_of(t).mutable_proto(), field, bytes(value))
+            # pdata writes an all-zero (empty) ID as no bytes at all.
+            setattr(view_of(t).mutable_proto(), field, bytes(value) if any(value) else b"")
 
     return get, set_
 
@@ -87,7 +90,8 @@ def _id_field(view_of: Callable[[Any], Any], field: str, size: int) -> tuple[Get
 def _id_string(view_of: Callable[[Any], Any], field: str, size: int, what: str) -> tuple[Getter, Setter]:
     def get(t: Any) -> Any:
         raw = getattr(view_of(t)._pb, field)
-        return raw.hex() if raw and any(raw) else ""
+        # Go encodes the fixed-size ID array: an unset ID reads as all zeros.
+        return raw.hex() if len(raw) == size else "00" * size
 
     def set_(t: Any, value: Any) -> None:
         if not isinstance(value, str):

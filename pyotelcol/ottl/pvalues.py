@@ -14,6 +14,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyVa
 
 from ..pdata.pcommon import Map, Value, ValueSlice, WriteGuard, _set_raw
 from .functions import ExecutionError
+from .values import IdBytes
 
 __all__ = ["descend_for_set", "find_kv", "index_value", "put_kv", "read_value", "write_value"]
 
@@ -112,9 +113,12 @@ _TYPE_NAMES = {"string_value": "Str", "int_value": "Int", "double_value": "Doubl
 
 
 def write_value(pb: AnyValue, value: Any) -> bool:
-    """Store an OTTL value into an attribute slot (Go's ``SetValue``); False when the type
-    cannot be stored (a time, a duration: Go leaves the slot as it was). The caller ran the
-    guard. Map and slice views are copied, so the source may be the target itself."""
+    """Store an OTTL value into an attribute slot (Go's ``SetValue``). A type Go cannot store
+    (a time, a duration, a trace or span ID) leaves the slot as it was and fails the statement,
+    as Go's "unsupported type ... for set operation" does. The caller ran the guard. Map and
+    slice views are copied, so the source may be the target itself."""
+    if isinstance(value, IdBytes):
+        raise _unsupported(value)
     if isinstance(value, str):
         pb.string_value = value
     elif isinstance(value, bool):
@@ -143,10 +147,16 @@ def write_value(pb: AnyValue, value: Any) -> bool:
         try:
             _set_raw(pb, _plain(value))
         except TypeError:
-            return False
+            raise _unsupported(value) from None
     else:
-        return False
+        raise _unsupported(value)
     return True
+
+
+def _unsupported(value: Any) -> ExecutionError:
+    from .values import go_type_name
+
+    return ExecutionError(f"unsupported type {go_type_name(value)} for set operation")
 
 
 def _plain(value: Any) -> Any:

@@ -420,6 +420,12 @@ def string_like(value: Any) -> str | None:
     raise ExecutionError(f"unsupported type: {go_type_name(value)}")
 
 
+class IdBytes(bytes):
+    """What TraceID, SpanID and ProfileID return: Go's fixed-size ID arrays. They compare as
+    bytes and set ID fields, but Go's SetValue has no case for them: written to an attribute
+    they leave the slot as it was (a new key stays an empty value)."""
+
+
 def float_like(value: Any) -> float | None:
     """Go's ``FloatLikeGetter``: None stays None; float, int and bool (1/0) converted; strings
     parsed with ``strconv.ParseFloat`` (a parse failure is an error); other types are errors."""
@@ -442,8 +448,8 @@ def float_like(value: Any) -> float | None:
 
 def int_like(value: Any) -> int | None:
     """Go's ``IntLikeGetter``: None stays None; int as is; float truncated toward zero; bool
-    1/0; strings parsed base 10 (a string that does not parse gives None, not an error, as in
-    Go); other types are errors."""
+    1/0; strings parsed base 10 with ``strconv.ParseInt`` (a parse failure is an error); other
+    types are errors."""
     value = unwrap(value)
     if value is None:
         return None
@@ -456,8 +462,8 @@ def int_like(value: Any) -> int | None:
     if isinstance(value, str):
         try:
             return go_parse_int(value)
-        except ValueError:
-            return None
+        except ValueError as err:
+            raise ExecutionError(str(err)) from None
     raise ExecutionError(f"unsupported type: {go_type_name(value)}")
 
 

@@ -72,10 +72,16 @@ def test_math(a: Any, b: Any, op: str, expected: Any) -> None:
     assert result == expected and type(result) is type(expected)
 
 
+@pytest.mark.parametrize(("a", "b", "op", "expected"), [(1, 2.5, "+", 3.5), (1.5, 2, "/", 0.75), (3, 0.5, "*", 1.5)])
+def test_mixed_int_float_math_is_float(a: Any, b: Any, op: str, expected: float) -> None:
+    # Go converts the int64 operand to float64 (attemptMathOperation).
+    assert arithmetic(a, b, op) == expected
+
+
 @pytest.mark.parametrize(
     ("a", "b", "op", "message"),
     [
-        (1, 1.0, "+", "unsupported math operation between int64 and float64"),
+        (1, 0.0, "/", "attempted to divide by 0"),
         (1, 0, "/", "attempted to divide by 0"),
         (1.0, 0.0, "/", "attempted to divide by 0"),
         (None, 1, "+", "unsupported math operation"),
@@ -125,13 +131,13 @@ def test_math_in_statements_and_type_errors() -> None:
     group = parse_statements(
         [
             'set(span.attributes["m"], span.attributes["n"] * 2 + 1)',
-            'set(span.attributes["bad"], span.attributes["n"] + 1.5)',
+            'set(span.attributes["mixed"], span.attributes["n"] + 1.5)',
         ],
         "traces",
     )
     group.execute(data)
     attributes = {a["key"]: a["value"] for a in first_span(data)["attributes"]}
     assert attributes["m"] == {"intValue": "9"}
-    assert "bad" not in attributes  # int + float is an error: the statement is skipped (ignore)
+    assert attributes["mixed"] == {"doubleValue": 5.5}  # Go computes int64 with float64 as float64
     with pytest.raises(CompileError, match="is not a number"):
         parse_statements(['set(span.name, "a" + 1)'], "traces")

@@ -12,8 +12,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from pyotelcol.ottl.functions import ExecutionError, Getter, Param, converter
-from pyotelcol.ottl.values import expect_int, expect_string, go_type_name, unwrap
+from pyotelcol.ottl.functions import CompileError, ExecutionError, Getter, Param, converter
+from pyotelcol.ottl.values import IdBytes, expect_int, expect_string, go_type_name, unwrap
 
 Item = Callable[[Any], Any]
 
@@ -28,17 +28,26 @@ def _id_converter(name: str, size: int) -> None:
             if isinstance(value, bytes | bytearray):
                 if len(value) != size:
                     raise ExecutionError(f"{name} must be {size} bytes, got {len(value)}")
-                return bytes(value)
+                return IdBytes(value)
             if isinstance(value, str):
                 if len(value) != size * 2:
                     raise ExecutionError(f"{name} must be {size * 2} hex characters, got {len(value)}")
                 try:
-                    return bytes.fromhex(value)
+                    return IdBytes(bytes.fromhex(value))
                 except ValueError:
                     raise ExecutionError(f"{name}: invalid hex string {value!r}") from None
             raise ExecutionError(f"unsupported type {go_type_name(value)} for {name}")
 
-        return run
+        constant = getattr(target, "ottl_constant", None)
+        if constant is None:
+            return run
+        # Go decodes a literal argument once, when the statement is compiled: a bad one fails
+        # the config.
+        try:
+            result = run(None)
+        except ExecutionError as err:
+            raise CompileError(f"couldn't create function: {err}") from None
+        return lambda tctx: result
 
 
 _id_converter("TraceID", 16)

@@ -153,7 +153,8 @@ def build_sort(target: Getter, order: str | None = None) -> Item:
     def run(tctx: Any) -> Any:
         value = unwrap(target(tctx))
         if not isinstance(value, ValueSlice | list | tuple):
-            return value
+            # Go: anything but a list, nil included, is an error.
+            raise ExecutionError(f"sort with unsupported type: '{go_type_name(value)}'. Target is not a list")
         items = to_raw(value)
         if not items:
             return value

@@ -356,12 +356,14 @@ def build_is_match(target: Getter, pattern: str) -> Item:
 @converter("ExtractPatterns", Param("target", "getter"), Param("pattern", "literal"))
 def build_extract_patterns(target: Getter, pattern: str) -> Item:
     """Go: the named groups of the first match as a map of strings (empty map when nothing
-    matches); the pattern needs at least one named group."""
+    matches); a pattern without a named group fails each call (Go checks it when the statement
+    runs, so error_mode decides), not the config."""
     regex = compile_pattern("ExtractPatterns", pattern)
-    if not regex.group_names:
-        raise CompileError("at least 1 named capture group must be supplied in the given regex")
+    named = bool(regex.group_names)
 
     def run(tctx: Any) -> dict[str, Any]:
+        if not named:
+            raise ExecutionError("at least 1 named capture group must be supplied in the given regex")
         text = expect_string(target(tctx))
         match = regex.search(text)
         if match is None:

@@ -29,14 +29,24 @@ Item = Callable[[Any], Any]
 def _unary(name: str, convert: Callable[[Any], Any]) -> None:
     @converter(name, Param("target", "getter"))
     def build(target: Getter) -> Item:
+        constant = getattr(target, "ottl_constant", None)
+        if constant is not None:
+            # Go's *LikeGetter converts a literal once, when the statement is compiled: a
+            # literal that does not convert fails the config.
+            try:
+                result = convert(constant[0])
+            except ExecutionError as err:
+                raise CompileError(f"invalid argument at position 0: {err}") from None
+            return lambda tctx: result
+
         def run(tctx: Any) -> Any:
             return convert(target(tctx))
 
         return run
 
 
-# Go's *LikeGetter conversions: nil stays nil, unsupported types are errors (Int also turns a
-# string that does not parse into nil, as Go's IntLikeGetter does).
+# Go's *LikeGetter conversions: nil stays nil, unsupported types and strings that do not parse
+# are errors.
 _unary("Int", int_like)
 _unary("Double", float_like)
 _unary("Bool", bool_like)

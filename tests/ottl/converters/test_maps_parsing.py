@@ -34,7 +34,6 @@ CASES: list[tuple[str, tuple[Any, ...], Any]] = [
     ("Sort", ([1, "a", True],), ["1", "a", "true"]),
     ("Sort", ([[1], 2],), [[1], 2]),
     ("Sort", ([],), []),
-    ("Sort", ("not a list",), "not a list"),
     # ParseJSON: every number a float64.
     (
         "ParseJSON",
@@ -171,6 +170,8 @@ def test_sort_returns_a_copy(call: Any) -> None:
 
 
 RUN_ERRORS: list[tuple[str, tuple[Any, ...], str]] = [
+    ("Sort", ("not a list",), "sort with unsupported type: 'string'. Target is not a list"),
+    ("Sort", (None,), "Target is not a list"),
     ("Keys", ("x",), "expected pcommon.Map but got string"),
     ("ContainsValue", ("abc", "a"), "expected pcommon.Slice but got string"),
     ("SliceToMap", ("x", ["name"]), "unsupported type provided to SliceToMap function: string"),

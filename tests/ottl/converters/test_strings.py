@@ -165,6 +165,8 @@ RUN_ERRORS: list[tuple[str, tuple[Any, ...], str]] = [
     ("Index", (5, 1), "source must be of type string or slice"),
     ("Len", (5,), "unimplemented type: int64"),
     ("ExtractPatterns", (5, r"(?P<a>.)"), "expected string but got int64"),
+    # Go checks for a named group when the statement runs, not when it is compiled.
+    ("ExtractPatterns", ("x", r"(\d+)"), "at least 1 named capture group must be supplied in the given regex"),
     ("Base64Decode", ("abc",), "illegal base64 data at input byte 0"),
     ("Decode", ("a$==", "base64"), "illegal base64 data at input byte 1"),
     ("Concat", (["a"], 5), "expected string but got int64"),
@@ -187,7 +189,6 @@ COMPILE_ERRORS: list[tuple[str, tuple[Any, ...], str]] = [
     ("IsMatch", ("x", "(unclosed"), "the pattern supplied to IsMatch is not a valid regexp"),
     ("IsMatch", ("x", "a(?=b)"), "invalid or unsupported Perl syntax"),
     ("IsMatch", ("x", r"(a)\1"), "invalid escape sequence"),
-    ("ExtractPatterns", ("x", r"(\d+)"), "at least 1 named capture group must be supplied"),
     ("Decode", ("x", "no-such-charset"), "could not get encoding for no-such-charset"),
     ("Base64Encode", ("x", "base32"), "unsupported base64 variant: base32"),
 ]
