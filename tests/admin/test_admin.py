@@ -48,9 +48,7 @@ class Running:
         self.grpc, self.admin, self.metrics = free_port(), free_port(), free_port()
         self.out = tmp / "spans.jsonl"
         self.config = tmp / "config.yaml"
-        self.config.write_text(
-            CONFIG.format(grpc=self.grpc, out=self.out, dead=free_port(), metrics=self.metrics)
-        )
+        self.config.write_text(CONFIG.format(grpc=self.grpc, out=self.out, dead=free_port(), metrics=self.metrics))
         self.col = Collector(self.config, args=(f"--admin-endpoint=127.0.0.1:{self.admin}",))
         wait_for_port(self.grpc, self.col.proc)
         wait_for_port(self.admin, self.col.proc)
@@ -89,7 +87,7 @@ def test_status_shows_the_graph_counts_failures_and_redacts_secrets(running: Run
         doc = running.get("/api/status")
         points = {(p["component"], p["pipeline"]): p for p in doc["points"]}
         exported = points.get(("exporters/file", "traces"), {}).get("items", 0)
-        if exported >= 30 and doc["failures"] or time.monotonic() > deadline:
+        if (exported >= 30 and doc["failures"]) or time.monotonic() > deadline:
             break
         time.sleep(0.2)
     assert doc["pipelines"] == [
@@ -163,9 +161,7 @@ def test_status_page_renders_in_a_real_browser(running: Running, tmp_path: Path)
     if browser is None:
         pytest.skip("needs Debian's chromium for the browser test")
     common = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=4000"]
-    dom = subprocess.run(
-        [*common, "--dump-dom", running.base + "/"], capture_output=True, text=True, timeout=90
-    ).stdout
+    dom = subprocess.run([*common, "--dump-dom", running.base + "/"], capture_output=True, text=True, timeout=90).stdout
     assert 'data-ready="1"' in dom
     assert "<svg" in dom and "processor batch" in dom and "exporter otlp_grpc/down" in dom
     shot = tmp_path / "status.png"

@@ -105,7 +105,7 @@ def test_every_span_of_a_trace_reaches_one_gateway(three_gateways: Tiers) -> Non
     split = {t: hosts for t, hosts in found.items() if len(hosts) != 1}
     assert not split, f"traces split across gateways: {split}"
     assert all(sum(hosts.values()) == 3 for hosts in found.values())
-    per_gateway = defaultdict(int)
+    per_gateway: dict[str, int] = defaultdict(int)
     for hosts in found.values():
         for host in hosts:
             per_gateway[host] += 1

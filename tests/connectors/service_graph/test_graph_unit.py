@@ -8,10 +8,9 @@ from datetime import timedelta
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1 import trace_pb2
-
-from connectors.service_graph.config import Config, StoreConfig
-from connectors.service_graph.graph import ServiceGraph
-from connectors.service_graph.store import Edge, Store, TooManyItemsError
+from pyotelcol.connectors.service_graph.config import Config, StoreConfig
+from pyotelcol.connectors.service_graph.graph import ServiceGraph
+from pyotelcol.connectors.service_graph.store import Edge, Store, TooManyItemsError
 
 TRACE = bytes(range(1, 17))
 CLIENT = trace_pb2.Span.SPAN_KIND_CLIENT

@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from pyotelcol.connectors.service_graph.config import DEFAULT_LATENCY_BUCKETS, Config
 from support import run_cli
-
-from connectors.service_graph.config import DEFAULT_LATENCY_BUCKETS, Config
 
 # Go's README example, with every key it documents.
 VALID = """

@@ -16,9 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from difftest_config import LEGACY_PATHS, PATHS, config, fetch
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # run as a script beside difftest_config.py
+_shared = __import__("difftest_config")
+LEGACY_PATHS, PATHS, config, fetch = _shared.LEGACY_PATHS, _shared.PATHS, _shared.config, _shared.fetch
 
 
 def _port() -> int:
