@@ -110,7 +110,13 @@ class SpanEventContext(SpanContext):
     name = "spanevent"
 
     def __init__(
-        self, resource_spans: Any, scope_spans: Any, span: Any, event: Any, event_index: int = 0, client: Any = None
+        self,
+        resource_spans: Any,
+        scope_spans: Any,
+        span: Any,
+        event: Any,
+        event_index: int | None = 0,
+        client: Any = None,
     ) -> None:
         super().__init__(resource_spans, scope_spans, span, client)
         self.event = event

@@ -210,12 +210,13 @@ def iter_contexts(data: AnyData, context: str, client: Any = None) -> Iterator[A
                     t._cache = None
                     yield t
             elif context == "spanevent":
-                e = ctx.SpanEventContext(rc, sc, None, None, 0, client)
+                # Go's transform and filter processors build these contexts without
+                # WithEventIndex, so spanevent.event_index is an execution error there.
+                e = ctx.SpanEventContext(rc, sc, None, None, None, client)
                 for span in sc.spans:
                     e.span = span
-                    for index, event in enumerate(span.events):
+                    for event in span.events:
                         e.event = event
-                        e.event_index = index
                         e._cache = None
                         yield e
             elif context == "metric":

@@ -19,7 +19,7 @@ from opentelemetry.proto.metrics.v1 import metrics_pb2
 from ..pdata.pcommon import Map
 from .functions import CompileError, ExecutionError, Getter
 from .pvalues import descend_for_set, find_kv, index_value, put_kv, read_value, write_map, write_value
-from .values import IdBytes, Time, time_from_unix_nanos, unix_nanos
+from .values import IdBytes, Time, UnstorableList, time_from_unix_nanos, unix_nanos
 
 __all__ = ["PathAccessor", "resolve", "segments_of"]
 
@@ -426,7 +426,15 @@ def _span_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
 
 def _spanevent_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
     def index(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
-        return (lambda t: t.event_index), None
+        def get(t: Any) -> int:
+            # Go's GetEventIndex: the index exists only where the caller set WithEventIndex.
+            if t.event_index is None:
+                raise ExecutionError("no 'event_index' property has been set")
+            if t.event_index < 0:
+                raise ExecutionError("found invalid value for 'event_index'")
+            return int(t.event_index)
+
+        return get, None
 
     return {
         "name": lambda sub, keys: _str_field(view_of, "name"),
@@ -529,7 +537,11 @@ def _datapoint_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
         def build(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
             def get(t: Any) -> Any:
                 pb = view_of(t)._pb
-                return list(getattr(pb, field)) if isinstance(pb, types) else None
+                if not isinstance(pb, types):
+                    return None
+                values = list(getattr(pb, field))
+                # Go reads bucket counts as []uint64, which no attribute can hold.
+                return UnstorableList(values, "[]uint64") if item is int else values
 
             def set_(t: Any, value: Any) -> None:
                 view = view_of(t)
@@ -551,7 +563,7 @@ def _datapoint_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
                 b = getattr(pb, side)
                 if which is None:
                     return getattr(view_of(t), side)
-                return b.offset if which == "offset" else list(b.bucket_counts)
+                return b.offset if which == "offset" else UnstorableList(b.bucket_counts, "[]uint64")
 
             def set_(t: Any, value: Any) -> None:
                 view = view_of(t)
@@ -576,7 +588,9 @@ def _datapoint_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
     def quantiles(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
         def get(t: Any) -> Any:
             view = view_of(t)
-            return list(view.quantile_values) if isinstance(view._pb, _SUMMARY) else None
+            if not isinstance(view._pb, _SUMMARY):
+                return None
+            return UnstorableList(view.quantile_values, "pmetric.SummaryDataPointValueAtQuantileSlice")
 
         return get, None
 

@@ -14,7 +14,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyVa
 
 from ..pdata.pcommon import Map, Value, ValueSlice, WriteGuard, _set_raw
 from .functions import ExecutionError
-from .values import IdBytes
+from .values import IdBytes, UnstorableList
 
 __all__ = ["descend_for_set", "find_kv", "index_value", "put_kv", "read_value", "write_value"]
 
@@ -114,10 +114,10 @@ _TYPE_NAMES = {"string_value": "Str", "int_value": "Int", "double_value": "Doubl
 
 def write_value(pb: AnyValue, value: Any) -> bool:
     """Store an OTTL value into an attribute slot (Go's ``SetValue``). A type Go cannot store
-    (a time, a duration, a trace or span ID) leaves the slot as it was and fails the statement,
-    as Go's "unsupported type ... for set operation" does. The caller ran the guard. Map and
+    (a time, a duration, a trace or span ID, bucket counts, quantile values) leaves the slot as
+    it was and fails the statement, as Go's "unsupported type ... for set operation" does. The caller ran the guard. Map and
     slice views are copied, so the source may be the target itself."""
-    if isinstance(value, IdBytes):
+    if isinstance(value, IdBytes | UnstorableList):
         raise _unsupported(value)
     if isinstance(value, str):
         pb.string_value = value

@@ -240,6 +240,8 @@ def go_type_name(value: Any) -> str:
         return "pcommon.Value"
     if isinstance(value, dict):
         return "map[string]interface {}"
+    if isinstance(value, UnstorableList):
+        return value.go_type
     if isinstance(value, list | tuple):
         return "[]interface {}"
     if isinstance(value, datetime):
@@ -424,6 +426,17 @@ class IdBytes(bytes):
     """What TraceID, SpanID and ProfileID return: Go's fixed-size ID arrays. They compare as
     bytes and set ID fields, but Go's SetValue has no case for them: written to an attribute
     they leave the slot as it was (a new key stays an empty value)."""
+
+
+class UnstorableList(list[Any]):
+    """A list read from a datapoint that Go returns as a type its SetValue has no case for
+    (bucket counts as ``[]uint64``, quantile values as a pmetric slice): written to an
+    attribute it leaves the slot as it was and fails the statement. ``go_type`` is the Go type
+    name the error message prints."""
+
+    def __init__(self, items: Any, go_type: str) -> None:
+        super().__init__(items)
+        self.go_type = go_type
 
 
 def float_like(value: Any) -> float | None:

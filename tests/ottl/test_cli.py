@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from support import EXAMPLES, run_cli
 
@@ -72,3 +73,25 @@ def test_bad_arguments() -> None:
     assert bad_json.returncode == 1
     missing = run_cli("ottl", "--signal", "traces", "--condition", 'span.name == "x"', "/nonexistent.json")
     assert missing.returncode == 1 and "cannot read /nonexistent.json" in missing.stderr
+
+
+def test_event_index_exists_only_for_conditions() -> None:
+    # Go's transform processor leaves spanevent.event_index unset (an execution error), which
+    # statements mirror; the condition listing of this command numbers the events itself.
+    traces = Path(__file__).parent / "go_differential" / "inputs" / "traces.json"
+    listed = run_cli("ottl", "--signal", "traces", "--condition", "spanevent.event_index == 1", str(traces))
+    assert listed.returncode == 0, listed.stderr
+    assert [line.endswith(": true") for line in listed.stdout.splitlines()] == [
+        line.split(".events[")[1].startswith("1]") for line in listed.stdout.splitlines()
+    ]
+    assert any(line.endswith(": true") for line in listed.stdout.splitlines())
+    failed = run_cli(
+        "ottl",
+        "--signal",
+        "traces",
+        "--statement",
+        'set(spanevent.attributes["i"], spanevent.event_index)',
+        str(traces),
+    )
+    assert failed.returncode == 1
+    assert "no 'event_index' property has been set" in failed.stderr

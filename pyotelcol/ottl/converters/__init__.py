@@ -11,4 +11,5 @@ from pyotelcol.ottl.converters import (  # noqa: F401 - imported to register
     times,
     types,
     useragent,
+    xmledit,
 )

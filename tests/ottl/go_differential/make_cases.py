@@ -239,6 +239,118 @@ span_set("conv_insert_xml", 'InsertXML(span.attributes["xml"], "/Log", "<Extra/>
 span_set("conv_remove_xml", 'RemoveXML(span.attributes["xml"], "/Log/Action")')
 span_set("conv_parse_xml", 'ParseXML(span.attributes["xml"])')
 span_set("conv_parse_simplified_xml", 'ParseSimplifiedXML(span.attributes["xml"])')
+
+
+# --- XML editing converters (xmlquery trees printed back: no self-closing tags, Go's HTML escaping,
+# the declaration kept only when the text starts with one) -----------------------------------------
+XML = 'span.attributes["xml"]'
+EMPTY = 'span.attributes["empty"]'
+
+
+def ottl_str(text: str) -> str:
+    """An OTTL string literal of ``text``."""
+    return (
+        '"'
+        + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+        + '"'
+    )
+
+
+def call(function: str, *args: str) -> str:
+    """``function(args)``; an argument starting with ``span.`` or a quote is an OTTL
+    expression, any other a string literal."""
+    parts = [a if a.startswith(("span.", '"')) else ottl_str(a) for a in args]
+    return f"{function}({', '.join(parts)})"
+
+
+xml_cases = {
+    "get_attr": call("GetXML", XML, "/Log/User/@id"),
+    "get_text": call("GetXML", XML, "/Log/User/text()"),
+    "get_all_elements": call("GetXML", XML, "//*"),
+    "get_attr_predicate": call("GetXML", "<a><b k='1'>x</b><b k='2'>y</b></a>", "/a/b[@k='2']"),
+    "get_position": call("GetXML", "<a><b>1</b><b>2</b><b>3</b></a>", "/a/b[2]"),
+    "get_last": call("GetXML", "<a><b>1</b><b>2</b><b>3</b></a>", "/a/b[last()]"),
+    "get_cdata": call("GetXML", "<a><![CDATA[x<y]]></a>", "/a/text()"),
+    "get_empty_target": call("GetXML", EMPTY, "/a"),
+    "get_no_match": call("GetXML", XML, "/Nope"),
+    "get_invalid_xpath": call("GetXML", XML, "/a["),
+    "get_invalid_xml": call("GetXML", "<a><b></a>", "/a"),
+    "get_declaration": call("GetXML", '<?xml version="1.0"?><a><b>1</b></a>', "/a"),
+    "get_escaping": call("GetXML", "<a t='&quot;x&apos;'>1 &lt; 2 &amp; 3 &gt; 0</a>", "/a"),
+    "get_namespace_prefix": call("GetXML", "<r xmlns:n='urn:n'><n:a>1</n:a><a>2</a></r>", "/r/n:a"),
+    "get_contains": call("GetXML", "<a><b>xy</b><b>z</b></a>", "//b[contains(text(), 'y')]"),
+    "get_union": call("GetXML", "<a><b>1</b><b>2</b><c>3</c></a>", "/a/b[1] | /a/c"),
+    "get_comment": call("GetXML", "<a><!--c--><b/></a>", "/a/comment()"),
+    "get_whitespace_siblings": call("GetXML", "<a>\n  <b>1</b>\n  <b>2</b>\n</a>", "/a/b[2]"),
+    "get_parent": call("GetXML", "<a><b><c/></b></a>", "//c/.."),
+    "get_xml_space_default": call("GetXML", "<a xml:space='default'>  t  <b> u </b></a>", "/a"),
+    "get_processing_instruction": call("GetXML", "<a><?pi x y?><b/></a>", "/a"),
+    "get_descendant_position": call("GetXML", "<a><b><c>1</c><c>2</c></b><b><c>3</c></b></a>", "//c[1]"),
+    "get_following_sibling": call("GetXML", "<a><b>1</b><c>2</c><d>3</d></a>", "/a/b/following-sibling::*"),
+    "get_not_xml": call("GetXML", "span.name", "/a"),
+    "insert_document": call("InsertXML", XML, "/", "<Extra/>"),
+    "insert_many_targets": call("InsertXML", "<a><b/><b/></a>", "/a/b", "<c>1</c><d/>"),
+    "insert_empty_target": call("InsertXML", EMPTY, "/", "<a/>"),
+    "insert_into_attribute": call("InsertXML", XML, "/Log/User/@id", "<x/>"),
+    "insert_bad_sub_document": call("InsertXML", XML, "/Log", "<x>"),
+    "insert_declared_sub_document": call("InsertXML", XML, "/Log", '<?xml version="1.0"?><x/>'),
+    "insert_from_path": call("InsertXML", XML, "/Log/User", "span.name"),
+    "remove_attr": call("RemoveXML", XML, "/Log/User/@id"),
+    "remove_text": call("RemoveXML", XML, "//User/text()"),
+    "remove_all_attrs": call("RemoveXML", "<a x='1' y='2'><b z='3'/></a>", "//@*"),
+    "remove_comment_cdata_text": call("RemoveXML", "<a><!--c--><![CDATA[d]]>t<b/></a>", "/a/comment() | /a/text()"),
+    "remove_empty_target": call("RemoveXML", EMPTY, "/a"),
+    "remove_keeps_declaration": call("RemoveXML", '<?xml version="1.0" encoding="UTF-8"?>\n<a><b/><c/></a>', "/a/b"),
+    "remove_prefixed_attr": call("RemoveXML", "<a xmlns:n='urn:n' n:k='1' k='2'/>", "/a/@n:k"),
+    "remove_root": call("RemoveXML", XML, "/Log"),
+    "attrs_to_elements_xpath": call("ConvertAttributesToElementsXML", "<a x='1'><b y='2' z='3'>t</b></a>", "/a/b/@y"),
+    "attrs_to_elements_all_nested": call(
+        "ConvertAttributesToElementsXML", "<a x='1'><b y='&lt;2' z='3'>t<c w='4'/></b></a>"
+    ),
+    "attrs_to_elements_not_xml": call("ConvertAttributesToElementsXML", "span.name"),
+    "attrs_to_elements_empty": call("ConvertAttributesToElementsXML", EMPTY),
+    "attrs_to_elements_declaration": call("ConvertAttributesToElementsXML", "<?xml version='1.0'?><a x='1'/>"),
+    "attrs_to_elements_bad_xpath": call("ConvertAttributesToElementsXML", XML, "//@"),
+    "text_to_elements_mixed": call("ConvertTextToElementsXML", "<a>x<b>1</b>y<c/>z</a>"),
+    "text_to_elements_xpath_name": call("ConvertTextToElementsXML", "<r><a>x<b/></a><c>y<d/></c></r>", "/r/c", '"v"'),
+    "text_to_elements_single_text": call("ConvertTextToElementsXML", "<a>only</a>"),
+    "text_to_elements_whitespace": call("ConvertTextToElementsXML", "<a>\n <b>1</b>\n</a>"),
+    "text_to_elements_comment_before_root": call("ConvertTextToElementsXML", "<!--c--><a>x<b/></a>"),
+    "text_to_elements_cdata": call("ConvertTextToElementsXML", "<a><![CDATA[x]]><b/>y</a>"),
+    "get_position_function": call("GetXML", XML, "/Log/*[position() > 1]"),
+    "get_attr_equals_number": call("GetXML", XML, "//*[@id = 7]"),
+    "get_not_and_local_name": call("GetXML", XML, "//*[not(@id) and local-name() != 'Log']"),
+    "get_union_with_attribute": call("GetXML", XML, "/Log/User/following-sibling::Action | /Log/User/@id"),
+    "get_count_is_not_nodes": call("GetXML", XML, "count(/Log/*)"),
+    "get_ancestor_name": call("GetXML", XML, "//User/ancestor::*[name() = 'Log']"),
+    "get_parent_predicate": call("GetXML", XML, "//User/..[@x]"),
+    "get_document": call("GetXML", XML, "/"),
+    "get_self": call("GetXML", XML, "/Log/User/."),
+    "get_child_string_equals": call("GetXML", XML, "/Log[User = 'alice']/Action"),
+    "get_top_level_elements": call("GetXML", "<a>1</a><b>2</b>", "/b"),
+    "get_doctype": call("GetXML", "<!DOCTYPE a><a/>", "/a"),
+    "get_only_comment": call("GetXML", "<!-- c -->", "/a"),
+    "get_attribute_whitespace": call("GetXML", "<a b='x\ty\r\nz'/>", "/a/@b"),
+    "remove_starts_with": call("RemoveXML", XML, "/Log/*[starts-with(name(), 'Us')]"),
+    "remove_keeps_doctype": call(
+        "RemoveXML", '<?xml version="1.0"?>\n<!DOCTYPE a [<!ELEMENT a ANY>]>\n<a><b/></a>', "//b"
+    ),
+    "attrs_to_elements_whitespace": call("ConvertAttributesToElementsXML", "<a b='1\t2'>\n</a>"),
+}
+for case_name, expression in xml_cases.items():
+    span_set(f"xml_{case_name}", expression)
+transform(
+    "xml_insert_non_element_propagate",
+    "traces",
+    'set(span.attributes["out"], InsertXML(span.attributes["xml"], "/Log/User/text()", "<x/>"))',
+    error_mode="propagate",
+)
+transform(
+    "xml_bad_document_propagate",
+    "traces",
+    'set(span.attributes["out"], RemoveXML(span.name, "/a"))',
+    error_mode="propagate",
+)
 span_set("conv_day", "Day(span.start_time)")
 span_set("conv_year_month", 'Concat([Year(span.start_time), Month(span.start_time), Weekday(span.start_time)], "-")')
 span_set(
@@ -656,6 +768,12 @@ transform(
     "metrics",
     'set(datapoint.attributes["scale"], datapoint.scale) where metric.type == METRIC_DATA_TYPE_EXPONENTIAL_HISTOGRAM',
     'set(datapoint.attributes["pos"], datapoint.positive.bucket_counts) where metric.type == METRIC_DATA_TYPE_EXPONENTIAL_HISTOGRAM',
+)
+transform(
+    "dp_histogram_bucket_counts_attr",
+    "metrics",
+    'set(datapoint.attributes["counts"], datapoint.bucket_counts) where metric.type == METRIC_DATA_TYPE_HISTOGRAM',
+    'set(datapoint.attributes["n"], Len(datapoint.bucket_counts)) where metric.type == METRIC_DATA_TYPE_HISTOGRAM',
 )
 transform(
     "dp_summary_quantiles",
