@@ -98,11 +98,17 @@ def _clear(target: GetSetter) -> Fn:
 
 @editor("delete_key", Param("target", "target"), Param("key", "getter"))
 def _delete_key(target: GetSetter, key: Getter) -> Fn:
+    # an attribute map path removes through the item's key index (paths._remove_key)
+    remove_key: Callable[[Any, str], bool] | None = getattr(target.get, "ottl_remove_key", None)
+
     def run(t: Any) -> None:
         name = key(t)
         if not isinstance(name, str):
             raise ExecutionError(f"expected string but got {go_type_name(name)}")
-        _map_of(target, t).remove(name)
+        if remove_key is not None:
+            remove_key(t, name)
+        else:
+            _map_of(target, t).remove(name)
 
     return run
 

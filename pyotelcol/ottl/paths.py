@@ -125,6 +125,7 @@ def _map_access(
                 guard_of(t).before_write()
                 write_map(kvs_of(t), value)
 
+        get_all.ottl_remove_key = _remove_key(kvs_of, guard_of)  # type: ignore[attr-defined]
         return get_all, set_all
 
     first, rest = keys[0], keys[1:]
@@ -172,8 +173,8 @@ def _map_key_access(kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any]
                 if kv.key == key:
                     return read_value(kv.value, guard)
             return None
-        kv = index.get(key)
-        return None if kv is None else read_value(kv.value, guard)
+        position = index.positions.get(key)
+        return None if position is None else read_value(index.items[position].value, guard)
 
     def set_(t: Any, value: Any) -> None:
         kvs = kvs_of(t)
@@ -183,39 +184,91 @@ def _map_key_access(kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any]
         if index is None:
             write_value(put_kv(kvs, key), value)
             return
-        kv = index.get(key)
-        if kv is None:
-            kv = index[key] = kvs.add()
+        position = index.positions.get(key)
+        if position is None:
+            kv = kvs.add()
             kv.key = key
+            index.append(key, kv)
+        else:
+            kv = index.items[position]
         write_value(kv.value, value)
-        t._kvindex[id(kvs)] = (kvs, guard.write_generation, index)  # this write kept it true
+        index.generation = guard.write_generation  # this write kept it true
 
     return get, set_
+
+
+def _remove_key(kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any]) -> Callable[[Any, str], bool]:
+    """``delete_key`` on an attribute map through the item's key index: the removal finds its
+    position without a scan and keeps the index true instead of forcing a rebuild."""
+
+    def remove(t: Any, key: str) -> bool:
+        kvs = kvs_of(t)
+        guard = guard_of(t)
+        index = _key_index(t, kvs, guard)
+        if index is None:
+            return Map(kvs, guard).remove(key)
+        position = index.positions.get(key)
+        if position is None:
+            return False
+        guard.before_write()
+        del kvs[position]
+        index.remove(position)
+        index.generation = guard.write_generation
+        return True
+
+    return remove
 
 
 #: indexes an item context keeps at most (its attributes, its resource's, its scope's, ...)
 _INDEXES_PER_CONTEXT = 6
 
 
-def _key_index(t: Any, kvs: Any, guard: Any) -> dict[str, Any] | None:
-    """key → KeyValue of the list ``kvs`` (first occurrence, as a scan finds it), rebuilt when
-    the data was written since; None for data without a write generation (standalone views).
-    The entry holds ``kvs`` so its id stays unique while the index is kept."""
+class _KeyIndex:
+    """The KeyValue wrappers of one attribute list in order, and each key's first position (the
+    entry a scan would find). Holds ``kvs`` so that its id stays unique while the index is kept."""
+
+    __slots__ = ("generation", "items", "keys", "kvs", "positions")
+
+    def __init__(self, kvs: Any, generation: int) -> None:
+        self.kvs = kvs
+        self.generation = generation
+        self.items: list[Any] = list(kvs)
+        self.keys: list[str] = [kv.key for kv in self.items]
+        self.positions: dict[str, int] = {}
+        self._reposition()
+
+    def _reposition(self) -> None:
+        positions = self.positions
+        positions.clear()
+        for i, k in enumerate(self.keys):
+            positions.setdefault(k, i)
+
+    def append(self, key: str, kv: Any) -> None:
+        self.items.append(kv)
+        self.keys.append(key)
+        self.positions.setdefault(key, len(self.keys) - 1)
+
+    def remove(self, position: int) -> None:
+        del self.items[position]
+        del self.keys[position]
+        self._reposition()
+
+
+def _key_index(t: Any, kvs: Any, guard: Any) -> _KeyIndex | None:
+    """The key index of the list ``kvs`` for the item ``t``, rebuilt when the data was written
+    since; None for data without a write generation (standalone views)."""
     generation = getattr(guard, "write_generation", None)
     if generation is None:
         return None
-    indexes: dict[int, tuple[Any, int, dict[str, Any]]] | None = t._kvindex
+    indexes: dict[int, _KeyIndex] | None = t._kvindex
     if indexes is None:
         indexes = t._kvindex = {}
-    entry = indexes.get(id(kvs))
-    if entry is not None and entry[1] == generation:
-        return entry[2]
+    index = indexes.get(id(kvs))
+    if index is not None and index.generation == generation:
+        return index
     if len(indexes) >= _INDEXES_PER_CONTEXT:
         indexes.clear()
-    index: dict[str, Any] = {}
-    for kv in kvs:
-        index.setdefault(kv.key, kv)
-    indexes[id(kvs)] = (kvs, generation, index)
+    index = indexes[id(kvs)] = _KeyIndex(kvs, generation)
     return index
 
 
