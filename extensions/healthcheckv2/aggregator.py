@@ -20,19 +20,15 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from operator import attrgetter
 
 from pyotelcol.component import InstanceID, Kind, Status
+from pyotelcol.helpers.componentstatus import ERRORS, ErrorPriority, aggregate_status, representative
 
 SCOPE_ALL = ""
 SCOPE_EXTENSIONS = "extensions"
 _PIPELINE_PREFIX = "pipeline:"
-_ERRORS = (Status.RECOVERABLE_ERROR, Status.PERMANENT_ERROR, Status.FATAL_ERROR)
-
-
-class ErrorPriority(Enum):
-    PERMANENT = 0
-    RECOVERABLE = 1
+__all__ = ["ErrorPriority"]  # re-exported: the extension's config picks the priority
 
 
 @dataclass(frozen=True)
@@ -57,45 +53,12 @@ def scope_key(scope: str) -> str:
     return scope if scope in (SCOPE_ALL, SCOPE_EXTENSIONS) else _PIPELINE_PREFIX + scope
 
 
-def _aggregate_status(children: dict[str, AggregateStatus], priority: ErrorPriority) -> Status:
-    seen = {c.event.status for c in children.values()}
-    if len(seen) == 1:
-        return next(iter(seen))
-    for status, result in (
-        (Status.FATAL_ERROR, Status.FATAL_ERROR),
-        (Status.STARTING, Status.STARTING),
-        (Status.STOPPING, Status.STOPPING),
-        (Status.STOPPED, Status.STOPPING),
-    ):
-        if status in seen:
-            return result
-    order = (Status.PERMANENT_ERROR, Status.RECOVERABLE_ERROR)
-    if priority is ErrorPriority.RECOVERABLE:
-        order = order[::-1]
-    for status in order:
-        if status in seen:
-            return status
-    return Status.NONE
-
-
 def aggregate_event(children: dict[str, AggregateStatus], priority: ErrorPriority) -> Event:
-    status = _aggregate_status(children, priority)
-    is_error = status in _ERRORS
-    last: Event | None = None
-    matching: Event | None = None
-    for child in children.values():
-        ev = child.event
-        if last is None or last.timestamp_ns < ev.timestamp_ns:
-            last = ev
-        if ev.status is status:
-            if matching is None:
-                matching = ev
-            elif is_error:
-                if ev.timestamp_ns < matching.timestamp_ns:
-                    matching = ev
-            elif ev.timestamp_ns > matching.timestamp_ns:
-                matching = ev
-    if is_error:
+    status = aggregate_status({c.event.status for c in children.values()}, priority)
+    last, matching = representative(
+        (c.event for c in children.values()), status, attrgetter("status"), attrgetter("timestamp_ns")
+    )
+    if status in ERRORS:
         assert matching is not None
         return matching
     assert last is not None

@@ -12,13 +12,14 @@ running (a reload retired it) leaves the report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from pyotelcol.component import InstanceID, Kind, Status, StatusEvent
+from pyotelcol.helpers.componentstatus import ERRORS, aggregate_status, representative
 
 from . import opamp_pb2 as pb
 
 EXTENSIONS_KEY = "extensions"
-_ERRORS = (Status.RECOVERABLE_ERROR, Status.PERMANENT_ERROR, Status.FATAL_ERROR)
 
 
 @dataclass
@@ -27,39 +28,13 @@ class Aggregate:
     children: dict[str, Aggregate] = field(default_factory=dict)
 
 
-def _aggregate_status(statuses: set[Status]) -> Status:
-    if len(statuses) == 1:
-        return next(iter(statuses))
-    for status, result in (
-        (Status.FATAL_ERROR, Status.FATAL_ERROR),
-        (Status.STARTING, Status.STARTING),
-        (Status.STOPPING, Status.STOPPING),
-        (Status.STOPPED, Status.STOPPING),
-        (Status.PERMANENT_ERROR, Status.PERMANENT_ERROR),
-        (Status.RECOVERABLE_ERROR, Status.RECOVERABLE_ERROR),
-    ):
-        if status in statuses:
-            return result
-    return Status.NONE
-
-
 def _aggregate(children: dict[str, Aggregate]) -> StatusEvent:
-    status = _aggregate_status({c.event.status for c in children.values()})
-    is_error = status in _ERRORS
-    last: StatusEvent | None = None
-    matching: StatusEvent | None = None
-    for child in children.values():
-        ev = child.event
-        if last is None or last.timestamp < ev.timestamp:
-            last = ev
-        if ev.status is status and (
-            matching is None
-            or (is_error and ev.timestamp < matching.timestamp)
-            or (not is_error and ev.timestamp > matching.timestamp)
-        ):
-            matching = ev
+    status = aggregate_status({c.event.status for c in children.values()})
+    last, matching = representative(
+        (c.event for c in children.values()), status, attrgetter("status"), attrgetter("timestamp")
+    )
     assert last is not None
-    if is_error and matching is not None:
+    if status in ERRORS and matching is not None:
         return matching
     if last.status is status:
         return last
