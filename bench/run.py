@@ -176,14 +176,16 @@ class Servers:
 
 
 class Collector:
-    def __init__(self, name: str, config: str, listens: tuple[int, ...] = (RECV_GRPC, RECV_HTTP)) -> None:
+    def __init__(
+        self, name: str, config: str, listens: tuple[int, ...] = (RECV_GRPC, RECV_HTTP), args: list[str] | None = None
+    ) -> None:
         self.config_path = TMP / f"{name}.yaml"
         self.config_path.write_text(config)
         for port in (RECV_GRPC, RECV_HTTP, METRICS_PORT):
             wait_free(port)
         self.log = open(TMP / f"{name}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [PY, "-m", "pyotelcol", "--config", str(self.config_path)],
+            [PY, "-m", "pyotelcol", "--config", str(self.config_path), *(args or [])],
             cwd=HERE,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -369,6 +371,7 @@ def throughput(sc: Scenario, requests: int, measured: dict[str, dict[str, Any]])
         rate = 0.6 * base / payload.SPANS_PER_REQUEST
         requests = 10**7
     sinks = Servers("sink", SINK_GRPC, SINK_HTTP, max_rate=max_rate)
+    taps: list[subprocess.Popen[bytes]] = []
     col: Collector | RotelAgent | None = None
     sampler: RssSampler | None = None
     try:
@@ -376,8 +379,18 @@ def throughput(sc: Scenario, requests: int, measured: dict[str, dict[str, Any]])
             assert ROTEL is not None
             col = RotelAgent(sc.name, ROTEL, sc.rotel_args)
         else:
-            col = Collector(sc.name, sc.config, sc.listens)
+            col = Collector(sc.name, sc.config, sc.listens, sc.args)
         time.sleep(1.0)
+        if sc.tap:  # a watcher on the admin endpoint for the whole run (its CPU is its own)
+            admin = next(a.split("=", 1)[1] for a in sc.args if a.startswith("--admin-endpoint="))
+            tap = subprocess.Popen(
+                [PY, "-m", "pyotelcol", "tap", f"--admin-endpoint={admin}", f"--component={sc.tap}"],
+                cwd=HERE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            taps.append(tap)
+            time.sleep(0.5)
         idle = mem_mb(col.pid)["VmRSS"]
         profiler = None
         if os.environ.get("BENCH_PYSPY"):  # py-spy record of the collector, collapsed stacks
@@ -423,6 +436,9 @@ def throughput(sc: Scenario, requests: int, measured: dict[str, dict[str, Any]])
     finally:
         if sampler is not None and sampler.is_alive():
             sampler.stop()
+        for tap in taps:
+            tap.terminate()
+            tap.wait(10)
         rc = col.stop() if col is not None else None
         final = sinks.stop()
     spans_in = lg["spans_accepted"]

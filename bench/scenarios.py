@@ -15,6 +15,7 @@ SINK_GRPC = 29201
 SINK_HTTP = 29202
 METRICS_PORT = 29888
 PROM_TARGET = 29301
+ADMIN_PORT = 29310
 SCRAPE_SERIES = 10_000  # series on the scrape target (promtarget.py: 100 families x 100)
 SCRAPE_SECONDS = 20.0  # how long the scrape scenario measures
 
@@ -176,6 +177,8 @@ class Scenario:
     json: bool = False
     sinks: int = 1  # how many exporters deliver every span
     splits: int = 1  # how many parts each request reaches the sink in (load_balancing: one per backend)
+    args: list[str] = field(default_factory=list)  # extra pyotelcol command-line arguments
+    tap: str = ""  # a `pyotelcol tap --component` to keep open during the load (its own process)
     concurrency: int = 4
     kind: str = "throughput"  # throughput | limiter | soak | idle | scrape
     # ports the collector listens on once it is up (what the harness waits for)
@@ -235,6 +238,21 @@ SCENARIOS = [
         "OTLP/gRPC -> OTLP/gRPC sink, no processor",
         "grpc",
         _config("", ["grpc"], []),
+    ),
+    Scenario(
+        "grpc_passthrough_admin",
+        "OTLP/gRPC -> OTLP/gRPC sink, no processor, --admin-endpoint on (tap points counting)",
+        "grpc",
+        _config("", ["grpc"], []),
+        args=[f"--admin-endpoint=127.0.0.1:{ADMIN_PORT}"],
+    ),
+    Scenario(
+        "grpc_passthrough_tapped",
+        "OTLP/gRPC -> OTLP/gRPC sink, no processor, a `pyotelcol tap` open on the exporter",
+        "grpc",
+        _config("", ["grpc"], []),
+        args=[f"--admin-endpoint=127.0.0.1:{ADMIN_PORT}"],
+        tap="exporters/otlp_grpc",
     ),
     Scenario(
         "grpc_resource",

@@ -7,9 +7,10 @@ throughput) and, only while a tap matches it, offers a copy of the request to th
 
 Tapping must not slow the pipeline: a point with no matching tap costs one counter add and one
 extra call per request; a matching tap takes at most ``max_per_second`` requests per second, and
-only while its bounded queue has room (the rest are counted as skipped, never waited for). The copy
-is the request's wire bytes, which a pass-through already has; the JSON encoding happens on the
-tap's side, paced by the client reading it.
+only while its small queue has room (the rest are counted as skipped, never waited for). The copy
+is the request's wire bytes, which a pass-through already has; making the JSON is the costly part
+(~17 ms for 512 spans), so the tap's side spends at most ``TAP_CPU_BUDGET`` of a core on it and
+otherwise lets its queue stay full.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Tap:
     component: str | None = None
     signal: Signal | None = None
     max_per_second: float = 20.0
-    queue_size: int = 64
+    queue_size: int = 4
     queue: asyncio.Queue[tuple[Point, Signal, bytes, int]] = field(init=False)
     skipped: int = 0
     _window_start: float = 0.0
