@@ -112,9 +112,15 @@ def _key_getter(keys: list[Getter]) -> Callable[[Any], list[Any]]:
 
 
 def _map_access(
-    kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any], keys: list[Getter]
+    kvs_of: Callable[[Any], Any],
+    guard_of: Callable[[Any], Any],
+    keys: list[Getter],
+    pair_of: Callable[[Any], tuple[Any, Any]] | None = None,
 ) -> tuple[Getter, Setter]:
-    """``attributes``, ``attributes["k"]``, ``attributes["k"][0]["x"]``... over a KeyValue list."""
+    """``attributes``, ``attributes["k"]``, ``attributes["k"][0]["x"]``... over a KeyValue list.
+    ``pair_of`` (optional) gives the list and its guard in one call: the hot literal-key path uses it."""
+    if pair_of is None:
+        pair_of = lambda t: (kvs_of(t), guard_of(t))  # noqa: E731
     if not keys:
 
         def get_all(t: Any) -> Any:
@@ -125,13 +131,13 @@ def _map_access(
                 guard_of(t).before_write()
                 write_map(kvs_of(t), value)
 
-        get_all.ottl_remove_key = _remove_key(kvs_of, guard_of)  # type: ignore[attr-defined]
+        get_all.ottl_remove_key = _remove_key(pair_of)  # type: ignore[attr-defined]
         return get_all, set_all
 
     first, rest = keys[0], keys[1:]
     constant = getattr(first, "ottl_constant", None)
     if constant is not None and isinstance(constant[0], str) and not rest:
-        return _map_key_access(kvs_of, guard_of, constant[0])
+        return _map_key_access(pair_of, constant[0])
 
     def get(t: Any) -> Any:
         key = first(t)
@@ -158,15 +164,14 @@ def _map_access(
     return get, set_
 
 
-def _map_key_access(kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any], key: str) -> tuple[Getter, Setter]:
+def _map_key_access(pair_of: Callable[[Any], tuple[Any, Any]], key: str) -> tuple[Getter, Setter]:
     """``attributes["literal"]``, the most common path. Statements on one item usually touch the
     same attribute list several times; each scan walks protobuf wrappers (about as costly as a
     statement), so the first access indexes the list's keys for the item and later ones look
     them up, while the data's write generation says nothing else changed it."""
 
     def get(t: Any) -> Any:
-        kvs = kvs_of(t)
-        guard = guard_of(t)
+        kvs, guard = pair_of(t)
         index = _key_index(t, kvs, guard)
         if index is None:
             for kv in kvs:
@@ -177,8 +182,7 @@ def _map_key_access(kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any]
         return None if position is None else read_value(index.items[position].value, guard)
 
     def set_(t: Any, value: Any) -> None:
-        kvs = kvs_of(t)
-        guard = guard_of(t)
+        kvs, guard = pair_of(t)
         index = _key_index(t, kvs, guard)
         guard.before_write()
         if index is None:
@@ -197,13 +201,12 @@ def _map_key_access(kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any]
     return get, set_
 
 
-def _remove_key(kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any]) -> Callable[[Any, str], bool]:
+def _remove_key(pair_of: Callable[[Any], tuple[Any, Any]]) -> Callable[[Any, str], bool]:
     """``delete_key`` on an attribute map through the item's key index: the removal finds its
     position without a scan and keeps the index true instead of forcing a rebuild."""
 
     def remove(t: Any, key: str) -> bool:
-        kvs = kvs_of(t)
-        guard = guard_of(t)
+        kvs, guard = pair_of(t)
         index = _key_index(t, kvs, guard)
         if index is None:
             return Map(kvs, guard).remove(key)
@@ -349,8 +352,12 @@ def _need_no_sub(path: str, sub: list[str], allowed: tuple[str, ...] = ()) -> st
 def _common_attributes(view_of: Callable[[Any], Any], field: str = "attributes") -> Callable[..., Any]:
     getter = attrgetter("_pb." + field)
 
+    def pair_of(t: Any) -> tuple[Any, Any]:
+        view = view_of(t)
+        return getattr(view._pb, field), view._guard
+
     def build(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
-        return _map_access(lambda t: getter(view_of(t)), _guard(view_of), keys)
+        return _map_access(lambda t: getter(view_of(t)), _guard(view_of), keys, pair_of)
 
     return build
 
