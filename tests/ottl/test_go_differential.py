@@ -1,7 +1,7 @@
 """pyotelcol's transform and filter processors against Go's own, statement by statement.
 
 ``go_differential/vectors.json`` was produced by ``go_differential/main.go``: it runs the Go
-collector's contrib ``transformprocessor`` and ``filterprocessor`` v0.161.0 (public factories and
+collector's contrib ``transformprocessor`` and ``filterprocessor`` v0.165.0 (public factories and
 confmap, no copied code) over each case of ``go_differential/cases.json`` (written by
 ``make_cases.py``: editors, converters, paths of every context, where clauses, grouped and flat
 configs, context inference, error modes, filter conditions for every signal) and records what Go
@@ -16,12 +16,10 @@ wording of its own internals), only where the failure happens. Outputs are compa
 messages where the order of attributes does not count (Go's ``Map.Remove`` moves the last entry
 into the hole); duplicate keys and the order of everything else still count.
 
-Cases where Go v0.161.0 itself behaves differently from the v0.165 OTTL pyotelcol follows are
-listed in ``V0161_DIFFERENCES`` with the reason; known gaps of pyotelcol are in
-``PYOTELCOL_GAPS``. Both are strict expected failures: a case that starts to match fails the
-test until it is taken off the list. The XML converter cases (``xml_*``, ``conv_*xml*``), the
-span event index and the datapoint list cases were also run through contrib v0.165.0
-(pkg/ottl v1.4.0, xmlquery v1.5.2, xpath v1.3.9) with this harness: Go's results were the same.
+The corpus was first recorded with v0.161.0 (the release the module proxy was known to serve);
+it is now recorded with v0.165.0, the version pyotelcol follows. Cases where pyotelcol still
+differs from Go v0.165 are listed in ``PYOTELCOL_GAPS``: strict expected failures, so a case that
+starts to match fails the test until it is taken off the list.
 """
 
 from __future__ import annotations
@@ -57,30 +55,16 @@ MESSAGES: dict[Signal, Any] = {
     Signal.METRICS: ExportMetricsServiceRequest,
 }
 
-# Case name -> why Go v0.161.0 differs from the v0.165 behaviour pyotelcol implements (checked
-# against the v0.165 sources: pkg/ottl v1.4.0, transformprocessor v0.165.0).
-_ENUM_AS_FUNCTION = (
-    "v0.161's context inference takes an all-uppercase function argument (SHA256) for an enum "
-    "and refuses it; v0.165's inferrer accepts it when a function of that name exists"
-)
-_EXPO_CONVERSION = (
-    "v0.165 moved convert_exponential_histogram_to_histogram onto pkg/expohisto/conversion "
-    "(len(bounds)+1 buckets, new distribution rules); v0.161 used its own bucketing"
-)
-V0161_DIFFERENCES: dict[str, str] = {
-    "replace_pattern_function": _ENUM_AS_FUNCTION,
-    "replace_match_function": _ENUM_AS_FUNCTION,
-    "set_attrs_nil": "v0.161's SetMap empties a map set to nil; v0.165's SetMap ignores nil",
-    "metric_ctx_exp_to_explicit_random": _EXPO_CONVERSION,
-    "metric_ctx_exp_to_explicit_upper": _EXPO_CONVERSION,
-    "metric_ctx_exp_to_explicit_midpoint": _EXPO_CONVERSION,
-    "metric_ctx_exp_to_explicit_uniform": _EXPO_CONVERSION,
-    "metric_ctx_extract_avg": "extract_avg_metric was added to the transform processor after v0.161",
+# Case name -> where pyotelcol still differs from Go v0.165.0. These two matched neither
+# release when the corpus moved from v0.161 to v0.165; their cause is not analysed yet.
+PYOTELCOL_GAPS: dict[str, str] = {
+    "replace_match_function": "differs from Go v0.165: replace_match with a hash function (SHA1) as its function argument",
+    "set_attrs_nil": "differs from Go v0.165: set(span.attributes, nil)",
 }
 
-# Case name -> where pyotelcol is still wrong (Go v0.165 behaves as v0.161 here). Kept as strict
-# expected failures so that each fix shows up as an unexpected pass.
-PYOTELCOL_GAPS: dict[str, str] = {}
+#: Go draws random numbers here (``convert_exponential_histogram_to_histogram`` "random" mode):
+#: only where the case ends (config, consume, output) is compared, not the output itself.
+RANDOM_OUTPUT = {"metric_ctx_exp_to_explicit_random"}
 
 
 def _normalized(value: Any) -> Any:
@@ -157,7 +141,7 @@ def go_outcome(case: dict[str, Any]) -> Outcome:
 
 
 def _param(case: dict[str, Any]) -> Any:
-    reason = V0161_DIFFERENCES.get(case["name"]) or PYOTELCOL_GAPS.get(case["name"])
+    reason = PYOTELCOL_GAPS.get(case["name"])
     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
     return pytest.param(case, id=case["name"], marks=marks)
 
@@ -167,13 +151,13 @@ def test_same_outcome_as_go(case: dict[str, Any]) -> None:
     want = go_outcome(case)
     got = run_python(case)
     assert got.stage == want.stage, f"Go: {want!r}\npyotelcol: {got!r}"
-    assert got.output == want.output
+    if case["name"] not in RANDOM_OUTPUT:
+        assert got.output == want.output
 
 
 def test_marked_cases_exist() -> None:
     names = {c["name"] for c in VECTORS["cases"]}
-    assert set(V0161_DIFFERENCES) | set(PYOTELCOL_GAPS) <= names
-    assert not set(V0161_DIFFERENCES) & set(PYOTELCOL_GAPS)
+    assert set(PYOTELCOL_GAPS) <= names
 
 
 def test_corpus_is_wide() -> None:

@@ -1,5 +1,5 @@
 // Command godifferential runs the Go collector's own transform and filter processors (contrib
-// v0.161.0, through their public factories and confmap: no copied code) over the cases of
+// v0.165.0, through their public factories and confmap: no copied code) over the cases of
 // cases.json (written by make_cases.py) and prints, per case, Go's config error, consume error or
 // output as OTLP/JSON. The output is committed as vectors.json; tests/ottl/test_go_differential.py
 // replays every case through pyotelcol's processors. CI does not run Go.
@@ -174,7 +174,7 @@ func main() {
 	// One case per line: small, and a regenerated file diffs case by case.
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
-	fmt.Fprint(out, "{\"go_version\": \"contrib v0.161.0\", \"cases\": [\n")
+	fmt.Fprint(out, "{\"go_version\": \"contrib v0.165.0\", \"cases\": [\n")
 	for i, r := range results {
 		var line bytes.Buffer
 		enc := json.NewEncoder(&line)

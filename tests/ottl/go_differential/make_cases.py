@@ -1,5 +1,5 @@
 """Write ``cases.json``: the OTTL corpus that ``main.go`` runs through Go's transform and filter
-processors (contrib v0.161.0) and that ``tests/ottl/test_go_differential.py`` replays through
+processors (contrib v0.165.0) and that ``tests/ottl/test_go_differential.py`` replays through
 pyotelcol's.
 
     cd tests/ottl/go_differential && python3 make_cases.py && GOFLAGS=-mod=mod go run . > vectors.json
