@@ -19,7 +19,7 @@ from opentelemetry.proto.metrics.v1 import metrics_pb2
 from ..pdata.pcommon import Map
 from .functions import CompileError, ExecutionError, Getter
 from .pvalues import descend_for_set, find_kv, index_value, put_kv, read_value, write_map, write_value
-from .values import IdBytes, Time, UnstorableList, time_from_unix_nanos, unix_nanos
+from .values import IdBytes, Time, UnstorableList, go_type_name, time_from_unix_nanos, unix_nanos
 
 __all__ = ["PathAccessor", "resolve", "segments_of"]
 
@@ -127,9 +127,15 @@ def _map_access(
             return Map(kvs_of(t), guard_of(t))
 
         def set_all(t: Any, value: Any) -> None:
-            if isinstance(value, Map | dict):
+            # Go's SetMap: nil empties the map, a map replaces it, anything else is an error
+            if value is None:
+                guard_of(t).before_write()
+                del kvs_of(t)[:]
+            elif isinstance(value, Map | dict):
                 guard_of(t).before_write()
                 write_map(kvs_of(t), value)
+            else:
+                raise ExecutionError(f"unsupported type provided for setting a pcommon.Map: {go_type_name(value)}")
 
         get_all.ottl_remove_key = _remove_key(pair_of)  # type: ignore[attr-defined]
         return get_all, set_all

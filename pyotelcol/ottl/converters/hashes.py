@@ -117,9 +117,7 @@ def _string_hash(name: str, digest: Callable[[bytes], Any]) -> None:
     def build(target: Getter) -> Item:
         def run(tctx: Any) -> Any:
             text = expect_string(target(tctx))
-            # Go returns the empty string unchanged instead of hashing it.
-            if text == "":
-                return text
+            # an empty string is hashed too (Go's pkg/ottl v1.4.0; older releases returned it as is)
             return digest(text.encode("utf-8", "surrogatepass"))
 
         return run
