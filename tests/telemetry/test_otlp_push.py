@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLES, SHARED, Collector, free_port, run_cli, series, wait_for_port
+from support import EXAMPLES, REPO, Collector, free_port, run_cli, series, wait_for_port
 
 SPANS_IN_FIXTURE = 1  # tests/fixtures/otlp/trace.json
-HELM_EXAMPLE = SHARED / "real-configs" / "helm-collector__internalTelemetryViaOTLP-relay.yaml"
+HELM_EXAMPLE = REPO / "tests" / "fixtures" / "helm" / "internal-telemetry-via-otlp.yaml"
 
 
 class Sink:
@@ -339,7 +339,6 @@ class _Lines:
             self.lines.append(raw.decode(errors="replace"))
 
 
-@pytest.mark.skipif(not HELM_EXAMPLE.exists(), reason="shared real-configs are not beside this checkout")
 def test_helm_internal_telemetry_via_otlp_example_runs(tmp_path: Path) -> None:
     """The chart's example as rendered (only its fixed ports moved to free ones): the collector
     sends its own logs to its own OTLP receiver, whose debug exporter reports them."""
