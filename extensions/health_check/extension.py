@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from pyotelcol.component import Host, Settings
-from pyotelcol.config.confighttp import HttpServer, ServerRequest, server_summary, start_http_server
+from pyotelcol.config.confighttp import HttpServer, ServerRequest, address_bind_error, server_summary, start_http_server
 from pyotelcol.telemetry.gofmt import GO_ZERO_TIME, go_duration, rfc3339_nano
 
 from .config import Config
@@ -65,7 +65,7 @@ class HealthCheckExtension:
         try:
             self._server = await start_http_server(cfg, host, self._dispatch, logger=self._logger)
         except OSError as exc:
-            raise OSError(exc.errno, f"failed to bind to address {cfg.endpoint}: {exc.strerror or exc}") from exc
+            raise address_bind_error(cfg.endpoint, exc) from exc
 
     async def shutdown(self) -> None:
         server, self._server = self._server, None

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from pyotelcol.component import Host, Reconfigurable, Status
-from pyotelcol.config.confighttp import HttpServer, ServerConfig, ServerRequest, start_http_server
+from pyotelcol.config.confighttp import HttpServer, ServerConfig, ServerRequest, address_bind_error, start_http_server
 from pyotelcol.helpers.listen import Logger
 from pyotelcol.telemetry.gofmt import GO_ZERO_TIME, go_duration, rfc3339_nano
 
@@ -91,7 +91,7 @@ class HttpService:
         try:
             self._server = await start_http_server(cfg, host, self._dispatch, logger=self._logger)
         except OSError as exc:
-            raise OSError(exc.errno, f"failed to bind to address {cfg.endpoint}: {exc.strerror or exc}") from exc
+            raise address_bind_error(cfg.endpoint, exc) from exc
 
     async def shutdown(self) -> None:
         server, self._server = self._server, None

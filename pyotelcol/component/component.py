@@ -95,8 +95,8 @@ class StatusEvent:
 class StatusWatcher(Protocol):
     """Extensions implementing this hear every component's status change, as Go's
     componentstatus.Watcher: Starting/OK or PermanentError around start, what components report
-    themselves, Stopping/Stopped around shutdown. Events from before the watcher existed are
-    replayed to it when it is created, in order."""
+    themselves, Stopping/Stopped around shutdown. A watcher created later first hears each
+    component's latest event so far (oldest first), then every new one."""
 
     def component_status_changed(self, source: InstanceID, event: StatusEvent) -> None: ...
 

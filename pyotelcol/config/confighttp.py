@@ -651,3 +651,8 @@ async def start_http_server(
     server = HttpServer(cfg, handler, logger, auth, error_handler)
     await server._listen()
     return server
+
+
+def address_bind_error(endpoint: str, exc: OSError) -> OSError:
+    """Go's net/http listen failure of an extension's server: ``failed to bind to address ...``."""
+    return OSError(exc.errno, f"failed to bind to address {endpoint}: {exc.strerror or exc}")

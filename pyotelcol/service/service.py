@@ -133,7 +133,9 @@ class Service:
         self._started: list[Any] = []
         self._start_time = time.time()
         self.statuses: dict[tuple[Kind, ID], Status] = {}
-        self._status_log: list[tuple[InstanceID, StatusEvent]] = []
+        # the latest event of each component (what a watcher created later is replayed), oldest
+        # first: bounded by the number of components however often they report
+        self._status_log: dict[tuple[Kind, ID], tuple[InstanceID, StatusEvent]] = {}
         self._watchers: list[StatusWatcher] = []
         self._settings = settings_maker(telemetry, build_info)
         self.graph: Graph = build_graph(cfg, self._settings, log, taps=taps)
@@ -173,14 +175,15 @@ class Service:
         self.statuses[(kind, comp_id)] = status
         source = InstanceID(comp_id, kind, self._pipelines_of(comp_id, kind, cfg or self.cfg))
         event = StatusEvent(status, err, time.time())
-        self._status_log.append((source, event))
+        self._status_log.pop((kind, comp_id), None)
+        self._status_log[(kind, comp_id)] = (source, event)
         for watcher in self._watchers:
             _notify(watcher, source, event, self.log)
 
     def _add_watcher(self, ext: object) -> None:
-        """Hand a new status watcher everything that happened so far, then every new event."""
+        """Hand a new status watcher each component's latest status so far, then every new event."""
         if isinstance(ext, StatusWatcher):
-            for source, event in self._status_log:
+            for source, event in list(self._status_log.values()):
                 _notify(ext, source, event, self.log)
             self._watchers.append(ext)
 

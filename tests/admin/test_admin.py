@@ -200,6 +200,5 @@ def test_a_public_admin_endpoint_needs_a_token(tmp_path: Path) -> None:
         "receivers: {nop: }\nexporters: {nop: }\nservice:\n  telemetry: {metrics: {level: none}}\n"
         "  pipelines: {traces: {receivers: [nop], exporters: [nop]}}\n"
     )
-    col = Collector(config, args=("--admin-endpoint=0.0.0.0:0",))
-    code, _, err = col.stop(timeout=30) if col.proc.wait(timeout=30) is not None else (0, "", "")
-    assert code != 0 and "PYOTELCOL_ADMIN_TOKEN" in err
+    result = run_cli("--config", str(config), "--admin-endpoint=0.0.0.0:0", timeout=30)
+    assert result.returncode == 1 and "PYOTELCOL_ADMIN_TOKEN" in result.stderr
