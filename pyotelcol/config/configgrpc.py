@@ -8,7 +8,8 @@ first keepalive ping only after 2 h) the server parameters default to bounds of 
 
 ``start_grpc_server(cfg, host, methods, logger=...)`` is Go's ``ServerConfig.ToServer`` for every
 gRPC server component: grpcio options from the config, TLS with certificate reload, Go's bind
-error texts, SO_REUSEPORT only in ``--workers`` mode. Each ``UnaryMethod`` gets raw bytes,
+error texts, a taken port refused (except between ``--workers``), a reload's successor taking
+the running server over. Each ``UnaryMethod`` gets raw bytes,
 read with grpc-go's unary rules (no message or two: INTERNAL), decoded by the method's
 ``decode`` (ValueError: INVALID_ARGUMENT), then authenticated by the extension named in
 ``auth.authenticator`` (UNAUTHENTICATED with its message; grpc-go also decodes before its auth
@@ -17,10 +18,12 @@ interceptor runs), and handled with the client ``Info`` set (``include_metadata`
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import grpc
@@ -30,9 +33,13 @@ from .. import client
 from ..component import Host
 from ..extension import AuthError, ServerAuthenticator
 from ..helpers.listen import (
+    GrpcAddress,
     ListenError,
     Logger,
+    UnixPath,
     check_transport,
+    claim_grpc_address,
+    claim_unix_path,
     format_addr,
     grpc_server_options,
     probe_bind_error,
@@ -161,9 +168,9 @@ class ServerConfig:
         return min(mib * 1024 * 1024, 2**31 - 1)
 
     def grpc_options(self) -> list[tuple[str, Any]]:
-        """grpcio server arguments for this config (SO_REUSEPORT off: a taken port must fail)."""
+        """grpcio server arguments for this config (``listen.grpc_server_options`` adds SO_REUSEPORT
+        and ``listen.claim_grpc_address`` keeps a taken port failing as in Go)."""
         opts: list[tuple[str, Any]] = [
-            ("grpc.so_reuseport", 0),
             ("grpc.max_receive_message_length", self.max_recv_msg_size()),
             # identity + gzip, like grpc-go with configgrpc's codecs (grpcio has no snappy/zstd);
             # anything else (deflate) is answered UNIMPLEMENTED, as Go does.
@@ -400,6 +407,23 @@ async def _read_one(context: Context) -> bytes:
     return request
 
 
+if TYPE_CHECKING:
+    _GenericHandler = grpc.GenericRpcHandler[bytes, bytes]
+else:
+    _GenericHandler = grpc.GenericRpcHandler  # generic in the stubs only
+
+
+class _Dispatch(_GenericHandler):
+    """The methods a grpcio server serves, replaceable while it runs: a reload's successor
+    server object takes a running grpcio server over by pointing this at its own methods."""
+
+    def __init__(self) -> None:
+        self.methods: dict[str, grpc.RpcMethodHandler[bytes, bytes]] = {}
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[bytes, bytes] | None:
+        return self.methods.get(handler_call_details.method)
+
+
 class GrpcServer:
     """A running gRPC server built from a ``ServerConfig``; ``endpoint`` is the address it listens
     on as Go prints it (resolved host, bound port), ``port`` the bound port (0 for unix)."""
@@ -409,9 +433,28 @@ class GrpcServer:
         self._logger = logger
         self._auth = auth
         self._server: grpc.aio.Server | None = None
+        self._dispatch = _Dispatch()
         self._tls: GrpcTLS | None = None
+        self._claim: GrpcAddress | UnixPath | None = None
+        self._calls = 0  # calls running in this object's methods
+        self._no_calls = asyncio.Event()
+        self._no_calls.set()
         self.port = 0
         self.endpoint = cfg.endpoint
+
+    def _call_started(self) -> None:
+        self._calls += 1
+        self._no_calls.clear()
+
+    def _call_ended(self) -> None:
+        self._calls -= 1
+        if self._calls == 0:
+            self._no_calls.set()
+
+    def _server_settings(self) -> tuple[Any, ...]:
+        """What the grpcio server itself is made of; a successor with the same takes it over."""
+        cfg = self._cfg
+        return (cfg.transport, cfg.tls.get(), grpc_server_options(cfg.grpc_options()))
 
     async def _authenticate(self, metadata: dict[str, list[str]], context: Context) -> Any:
         """Go's auth interceptor: any failure ends the call UNAUTHENTICATED with the error text,
@@ -432,6 +475,13 @@ class GrpcServer:
         include_metadata = self._cfg.include_metadata
 
         async def serve(_requests: AsyncIterator[bytes], context: Context) -> bytes:
+            self._call_started()
+            try:
+                return await serve_one(context)
+            finally:
+                self._call_ended()
+
+        async def serve_one(context: Context) -> bytes:
             raw = await _read_one(context)
             try:
                 request = method.decode(raw)
@@ -489,15 +539,23 @@ class GrpcServer:
         else:
             host, port = await resolve_endpoint(cfg.endpoint, cfg.transport)
             shown = target = format_addr(host if host is not None else "::", port)
-        server = grpc.aio.server(options=grpc_server_options(self._cfg.grpc_options()))
-        by_service: dict[str, dict[str, grpc.RpcMethodHandler[bytes, bytes]]] = {}
-        for method in methods:
-            handler = (
-                self._stream_handler(method) if isinstance(method, ServerStreamMethod) else self._method_handler(method)
+        table = {
+            f"/{m.service}/{m.method}": (
+                self._stream_handler(m) if isinstance(m, ServerStreamMethod) else self._method_handler(m)
             )
-            by_service.setdefault(method.service, {})[method.method] = handler
-        for service, handlers in by_service.items():
-            server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service, handlers),))
+            for m in methods
+        }
+        claim: GrpcAddress | UnixPath
+        if cfg.transport == "unix":
+            claim = claim_unix_path(cfg.endpoint)
+        else:
+            claim = claim_grpc_address(host, port, cfg.transport, self)
+            if isinstance(claim.predecessor, GrpcServer) and claim.predecessor._hand_over(self, table):
+                self._claim = claim
+                return
+        self._dispatch.methods = table
+        server = grpc.aio.server(options=grpc_server_options(self._cfg.grpc_options()))
+        server.add_generic_rpc_handlers((self._dispatch,))
         try:
             if tls_state is None:
                 bound = server.add_insecure_port(target)
@@ -506,6 +564,7 @@ class GrpcServer:
             if bound == 0:
                 raise RuntimeError("no port bound")
         except RuntimeError:
+            claim.release()
             await server.stop(None)
             probe = probe_bind_error(host, port, cfg.transport) if cfg.transport != "unix" else None
             if probe is not None:
@@ -513,6 +572,7 @@ class GrpcServer:
             raise ListenError(f"listen {cfg.transport} {shown}: bind failed") from None
         await server.start()
         self._server = server
+        self._claim = claim
         self.port = bound
         if tls_state is not None:
             self._tls = tls_state
@@ -521,14 +581,34 @@ class GrpcServer:
             shown = format_addr(host if host is not None else "::", bound)
         self.endpoint = shown
 
+    def _hand_over(self, successor: GrpcServer, methods: dict[str, grpc.RpcMethodHandler[bytes, bytes]]) -> bool:
+        """Give the running grpcio server (and its TLS state) to ``successor``, which serves
+        ``methods`` on it from now on, when both are made of the same settings: clients keep their
+        connections. Otherwise the successor makes its own server (listening beside this one)."""
+        if self._server is None or self._server_settings() != successor._server_settings():
+            return False
+        successor._server, self._server = self._server, None
+        successor._tls, self._tls = self._tls, None
+        successor._dispatch, self._dispatch = self._dispatch, _Dispatch()
+        successor._dispatch.methods = methods
+        successor.port, successor.endpoint = self.port, self.endpoint
+        return True
+
     async def stop(self) -> None:
-        """Stop (calls in flight get a grace period) and end the TLS reload; safe to repeat."""
+        """Stop (calls in flight get a grace period) and end the TLS reload; safe to repeat.
+        A server handed over to a successor only waits for its own calls still running."""
         tls_state, self._tls = self._tls, None
         if tls_state is not None:
             await tls_state.stop()
         server, self._server = self._server, None
         if server is not None:
             await server.stop(_SHUTDOWN_GRACE_S)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._no_calls.wait(), _SHUTDOWN_GRACE_S)
+        claim, self._claim = self._claim, None
+        if claim is not None:
+            claim.release()
 
 
 async def start_grpc_server(
@@ -540,7 +620,8 @@ async def start_grpc_server(
     TLS with certificate reload, the auth extension named in ``auth.authenticator``
     (UNAUTHENTICATED with its message, after the request is decoded, as in grpc-go), client
     ``Info`` while a method runs (``include_metadata``, the authenticator's data), Go's bind
-    error texts (ListenError) and SO_REUSEPORT only in ``--workers`` mode. Methods of services
+    error texts (ListenError), a taken port refused outside ``--workers`` mode, and a reload's
+    successor taking the running server over (``listen.claim_grpc_address``). Methods of services
     not given answer UNIMPLEMENTED.
     """
     check_middlewares(cfg.middlewares)

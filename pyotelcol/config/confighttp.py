@@ -36,11 +36,13 @@ from ..helpers import compression
 from ..helpers.cors import Cors
 from ..helpers.listen import (
     Logger,
+    UnixPath,
     bind_error,
+    bind_socket,
     check_transport,
+    claim_unix_path,
     format_addr,
     resolve_endpoint,
-    reuse_port_allowed,
     split_host_port,
 )
 from ..helpers.receiverhelper import metadata_from_pairs
@@ -440,6 +442,7 @@ class HttpServer:
         self._read_timeout = cfg.read_timeout.total_seconds() if cfg.read_timeout > timedelta(0) else None
         self._force_close = not cfg.keep_alives_enabled
         self._runner: web.AppRunner | None = None
+        self._unix: UnixPath | None = None
         self._tls: HttpTLS | None = None
         self.port: int | None = None
         self.endpoint = cfg.endpoint
@@ -586,17 +589,19 @@ class HttpServer:
         await runner.setup()
         site: web.BaseSite
         host: str | None = None
+        sock = None
         try:
             if cfg.transport == "unix":
+                self._unix = claim_unix_path(cfg.endpoint)
                 site = web.UnixSite(runner, cfg.endpoint, ssl_context=ssl_context)
                 shown = cfg.endpoint
             else:
                 host, port = await resolve_endpoint(cfg.endpoint, cfg.transport)
                 if host == "::" and cfg.transport == "tcp":
                     host = None  # Go's "[::]:port" is dual-stack; asyncio would make it IPv6-only
-                site = web.TCPSite(
-                    runner, host, port, ssl_context=ssl_context, reuse_address=True, reuse_port=reuse_port_allowed()
-                )
+                # bound here, not by aiohttp: a reload's successor takes this very socket over
+                sock = bind_socket(cfg.transport, host, port)
+                site = web.SockSite(runner, sock, ssl_context=ssl_context)
                 shown = format_addr(host if host is not None else "::", port)
             try:
                 await site.start()
@@ -604,6 +609,9 @@ class HttpServer:
                 raise bind_error(cfg.transport, shown, exc) from None
         except BaseException:
             await runner.cleanup()
+            if sock is not None:
+                sock.close()  # a site that did not start has not taken it
+            self._release_unix()
             raise
         self._runner = runner
         if tls_state is not None:
@@ -624,6 +632,12 @@ class HttpServer:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        self._release_unix()
+
+    def _release_unix(self) -> None:
+        unix, self._unix = self._unix, None
+        if unix is not None:
+            unix.release()
 
 
 async def start_http_server(

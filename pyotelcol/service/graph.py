@@ -204,6 +204,8 @@ class Node:
     downstream: list[Node] = field(default_factory=list)
     #: a receiver's next consumer (what a reload repoints)
     inlet: SwappableConsumer | None = None
+    #: what the receiver instance was given: the inlet, behind a tap point with the admin endpoint
+    feeds: Consumer | None = None
     #: a connector's receiver-side pipeline heads (what decides whether a reload can keep it)
     heads: dict[PipelineID, PipelineHead] | None = None
 
@@ -466,7 +468,7 @@ class _Builder:
         target = fan_out([h for h, _ in heads])
         old = self.kept(key, Kind.RECEIVER, rid)
         if old is not None and old.inlet is not None:
-            node = Node(Kind.RECEIVER, rid, old.component, key, inlet=old.inlet)
+            node = Node(Kind.RECEIVER, rid, old.component, key, inlet=old.inlet, feeds=old.feeds)
             if not _same_target(old.inlet.target, target):
                 self.swaps.append((old.inlet, target))
             for _, first in heads:
@@ -477,14 +479,13 @@ class _Builder:
         comp = self.cfg.components[Kind.RECEIVER][rid]
         factory = comp.factory_as(ReceiverFactory)
         settings = self.make_settings(rid, Kind.RECEIVER, signal, None)
+        feeds = self.tap(inlet, f"receivers/{rid}", signal, None)
         try:
-            instance = factory.create_for(
-                signal, settings, comp.config, self.tap(inlet, f"receivers/{rid}", signal, None)
-            )
+            instance = factory.create_for(signal, settings, comp.config, feeds)
         except UnsupportedSignalError as exc:
             raise GraphError(f'failed to create "{rid}" receiver for data type "{signal}": {exc}') from None
         self.log_stability(Kind.RECEIVER, rid, factory.stability[signal])
-        node = Node(Kind.RECEIVER, rid, instance, key, inlet=inlet)
+        node = Node(Kind.RECEIVER, rid, instance, key, inlet=inlet, feeds=feeds)
         for _, first in heads:
             node.downstream.extend(first)
         self.nodes[key] = node

@@ -13,9 +13,10 @@ kept receivers switch to the new pipelines, and what is no longer used shuts dow
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..component import (
@@ -38,6 +39,7 @@ from ..component import (
 )
 from ..factories import ExtensionFactory, ReceiverFactory
 from ..featuregate import Registry
+from ..helpers import listen
 from .config import Config
 from .graph import Graph, GraphError, Node, Previous, SettingsMaker, build_graph
 
@@ -242,11 +244,19 @@ class Service:
             raise StartError(Kind.EXTENSION, message, "failed to build extensions") from exc
         return ext
 
-    async def _start_one(self, comp: Any, comp_id: ID, kind: Kind) -> None:
+    async def _start_one(
+        self, comp: Any, comp_id: ID, kind: Kind, retiring: Iterable[object] = (), busy_ok: bool = False
+    ) -> None:
+        """Start one component. ``retiring``: components a reload is replacing, whose listening
+        addresses this one may take over. ``busy_ok``: a bind failing on a taken address raises
+        _AddressBusy, with no status reported, so the caller can free the address and retry."""
         self._set_status(comp_id, kind, Status.STARTING)
         try:
-            await comp.start(self)
+            with listen.component_starting(comp, retiring):
+                await comp.start(self)
         except Exception as exc:
+            if busy_ok and listen.address_in_use(exc):
+                raise _AddressBusy(str(exc)) from exc
             self._set_status(comp_id, kind, Status.PERMANENT_ERROR, exc)
             raise StartError(kind, f'failed to start "{comp_id}" {kind}: {error_text(exc)}') from exc
         self._started.append(comp)
@@ -348,6 +358,16 @@ class Service:
                 raise ConfigRejected(str(exc)) from None
             self.log.info("Everything is ready. Begin running and processing data.")
 
+    def _remake_receiver(self, cfg: Config, node: Node) -> Any:
+        """A new instance of a receiver node's component, fed by the node's inlet (a shared
+        receiver gets one create call per signal, each registering that signal's consumer)."""
+        feeds = node.feeds or node.inlet
+        assert feeds is not None  # every receiver node has an inlet
+        comp = cfg.components[Kind.RECEIVER][node.id]
+        signal = node.key[1]
+        settings = self._settings(node.id, Kind.RECEIVER, signal, None)
+        return comp.factory_as(ReceiverFactory).create_for(signal, settings, comp.config, feeds)
+
     def _build_against(self, cfg: Config, diff: ConfigDiff) -> Graph:
         """The new graph keeping unchanged instances. A component ID whose instances would be
         partly kept and partly replaced (they may share state, e.g. one file for every signal) is
@@ -364,6 +384,10 @@ class _RolledBack(Exception):
     """A new config failed to start; the running one is back in place."""
 
 
+class _AddressBusy(Exception):
+    """A component could not bind an address another running component holds."""
+
+
 class _Reload:
     """One reload: start what is new, switch, retire what is old; undo on a start failure."""
 
@@ -374,6 +398,7 @@ class _Reload:
         self.diff = ConfigDiff(service.cfg, cfg, service._code)
         self.started: list[tuple[Any, ID, Kind]] = []  # new instances, in start order
         self.stopped_receivers: list[Node] = []  # old receivers replaced before the switch
+        self.retiring: list[Any] = []  # old instances this reload replaces or removes
         self.stopped_extensions: dict[ID, Component] = {}  # old extensions replaced
 
     async def run(self) -> None:
@@ -388,20 +413,17 @@ class _Reload:
         fresh = [n for n in _distinct(graph.start_order()) if id(n.component) not in old_components]
         retired = [n for n in _distinct(old_graph.shutdown_order()) if id(n.component) not in new_components]
         svc.cfg = self.cfg  # status events of new components name the new pipelines
+        self.retiring = [n.component for n in retired]
         try:
             await self._start_extensions(old_extensions)
             for node in fresh:
                 if node.kind is not Kind.RECEIVER:
                     await self._start(node.component, node.id, node.kind)
-            # A replaced receiver most likely listens where its successor will: it stops first.
-            new_receivers = {n.id for n in fresh if n.kind is Kind.RECEIVER}
-            for node in retired:
-                if node.kind is Kind.RECEIVER and node.id in new_receivers:
-                    await svc._stop_one(node.component, node.id, node.kind, [], quiet=True)
-                    self.stopped_receivers.append(node)
+            # New receivers start while the ones they replace still run, taking their listening
+            # sockets over (listen.component_starting): no connection is refused meanwhile.
             for node in fresh:
                 if node.kind is Kind.RECEIVER:
-                    await self._start(node.component, node.id, node.kind)
+                    await self._start_receiver(node, graph, retired)
         except StartError as exc:
             await self._undo(old_cfg, old_graph, old_extensions)
             raise _RolledBack(f"{exc.phase}: {exc}") from None
@@ -443,8 +465,39 @@ class _Reload:
                 svc._set_status(node.id, node.kind, status)
 
     async def _start(self, comp: Any, comp_id: ID, kind: Kind) -> None:
-        await self.svc._start_one(comp, comp_id, kind)
+        await self.svc._start_one(comp, comp_id, kind, self.retiring)
         self.started.append((comp, comp_id, kind))
+
+    async def _start_receiver(self, node: Node, graph: Graph, retired: list[Node]) -> None:
+        """Start a new receiver beside the old ones. One that binds an address it cannot take
+        over (a gRPC unix socket, a Python receiver's own socket) gets it freed: the retired
+        receivers stop first, and a new instance of it starts (a failed start leaves an
+        instance that cannot be trusted to start again)."""
+        svc = self.svc
+        try:
+            await svc._start_one(node.component, node.id, node.kind, self.retiring, busy_ok=True)
+            self.started.append((node.component, node.id, node.kind))
+            return
+        except _AddressBusy as exc:
+            svc.log.info(
+                "A new receiver's address is still held; stopping the retired receivers first",
+                extra={"fields": {"kind": "receiver", "name": str(node.id), "error": str(exc)}},
+            )
+        with contextlib.suppress(Exception):
+            await node.component.shutdown()
+        stopped = {id(n.component) for n in self.stopped_receivers}
+        for old in retired:
+            if old.kind is Kind.RECEIVER and id(old.component) not in stopped:
+                stopped.add(id(old.component))
+                await svc._stop_one(old.component, old.id, old.kind, [], quiet=True)
+                self.stopped_receivers.append(old)
+        remade: dict[int, Any] = {}
+        for other in graph.nodes.values():
+            if other.kind is Kind.RECEIVER and other.component is node.component:
+                other.component = svc._remake_receiver(self.cfg, other)
+                remade.setdefault(id(other.component), other.component)
+        for comp in remade.values():
+            await self._start(comp, node.id, Kind.RECEIVER)
 
     async def _start_extensions(self, old: Mapping[ID, Component]) -> None:
         """Changed extensions stop, then new and changed ones start in the configured order."""
@@ -498,11 +551,7 @@ class _Reload:
         for node in old_graph.nodes.values():
             if node.kind is not Kind.RECEIVER or node.id not in stopped:
                 continue
-            assert node.inlet is not None  # every receiver node has one
-            comp = old_cfg.components[Kind.RECEIVER][node.id]
-            signal = node.key[1]
-            settings = svc._settings(node.id, Kind.RECEIVER, signal, None)
-            node.component = comp.factory_as(ReceiverFactory).create_for(signal, settings, comp.config, node.inlet)
+            node.component = svc._remake_receiver(old_cfg, node)
             created.setdefault(id(node.component), node)
         for node in created.values():
             await svc._start_one(node.component, node.id, Kind.RECEIVER)

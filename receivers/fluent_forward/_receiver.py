@@ -26,9 +26,9 @@ from pyotelcol.consumer import Consumer, ConsumerError
 from pyotelcol.helpers.listen import (
     ListenError,
     bind_error,
+    bind_socket,
     format_addr,
     resolve_endpoint,
-    reuse_port_allowed,
 )
 from pyotelcol.pdata import Logs
 from pyotelcol.telemetry.obsreport import ReceiverObs
@@ -39,34 +39,6 @@ from .config import Config
 ACK_WAIT_SECONDS = 30.0
 MAX_CONNECTIONS = 100
 READ_SIZE = 64 * 1024
-
-
-def _socket(host: str | None, port: int, kind: socket.SocketKind) -> socket.socket:
-    """A bound socket as Go's net.Listen makes it: an empty host is every address, both families."""
-    family = socket.AF_INET6 if host is None or ":" in host else socket.AF_INET
-    try:
-        sock = socket.socket(family, kind)
-    except OSError:
-        if host is not None:
-            raise
-        family, sock = socket.AF_INET, socket.socket(socket.AF_INET, kind)
-    transport = "tcp" if kind == socket.SOCK_STREAM else "udp"
-    try:
-        if family == socket.AF_INET6 and host is None:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        if kind == socket.SOCK_STREAM:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if reuse_port_allowed():
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        try:
-            sock.bind((host or "", port))
-        except OSError as exc:
-            raise bind_error(transport, format_addr(host if host is not None else "::", port), exc) from None
-        sock.setblocking(False)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
 
 
 class _Heartbeat(asyncio.DatagramProtocol):
@@ -139,10 +111,10 @@ class FluentReceiver:
             address, port = await resolve_endpoint(self._cfg.endpoint, "tcp")
         if address == "::":
             address = None  # Go's "[::]:port" is dual-stack
-        tcp = _socket(address, port, socket.SOCK_STREAM)
+        tcp = bind_socket("tcp", address, port, socket.SOCK_STREAM)
         port = int(tcp.getsockname()[1])
         try:
-            udp = _socket(address, port, socket.SOCK_DGRAM)
+            udp = bind_socket("udp", address, port, socket.SOCK_DGRAM)
         except BaseException:
             tcp.close()
             raise

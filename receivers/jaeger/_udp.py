@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from pyotelcol.component import Settings
 from pyotelcol.consumer import Consumer
 from pyotelcol.helpers.listen import (
     ListenError,
-    bind_error,
-    format_addr,
+    bind_socket,
     resolve_listen_address,
-    reuse_port_allowed,
     split_host_port,
 )
 from pyotelcol.translator.jaeger import JaegerDecodeError, decode_agent_message, thrift_to_traces
@@ -33,31 +32,14 @@ from .config import UDPConfig
 DROPPED_METRIC = "otelcol_receiver_jaeger_dropped_packets"
 
 
-def _bind(host: str | None, port: int, cfg: UDPConfig) -> socket.socket:
-    """A bound UDP socket as Go's net.ListenUDP makes it (an empty host: every address, both families)."""
-    family = socket.AF_INET6 if host is None or ":" in host else socket.AF_INET
-    try:
-        sock = socket.socket(family, socket.SOCK_DGRAM)
-    except OSError:
-        if host is not None:
-            raise
-        family, sock = socket.AF_INET, socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        if family == socket.AF_INET6 and host is None:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        if reuse_port_allowed():
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+def _buffer_size(cfg: UDPConfig) -> Callable[[socket.socket], None]:
+    """Go's ``socket_buffer_size``: the receive buffer of the UDP socket, when set."""
+
+    def configure(sock: socket.socket) -> None:
         if cfg.socket_buffer_size > 0:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, cfg.socket_buffer_size)
-        try:
-            sock.bind((host or "", port))
-        except OSError as exc:
-            raise bind_error("udp", format_addr(host if host is not None else "::", port), exc) from None
-        sock.setblocking(False)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+
+    return configure
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -104,7 +86,7 @@ class AgentServer:
         except ValueError as exc:
             raise ListenError(f"listen udp: {exc}") from None
         address, port = await resolve_listen_address(host, port, "udp")
-        sock = _bind(address, port, cfg)
+        sock = bind_socket("udp", address, port, socket.SOCK_DGRAM, _buffer_size(cfg))
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(lambda: _Protocol(self), sock=sock)
         self._transport = transport

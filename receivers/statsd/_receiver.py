@@ -18,10 +18,9 @@ from pyotelcol.component import Host, Settings, Signal
 from pyotelcol.consumer import Consumer, ConsumerError
 from pyotelcol.helpers.listen import (
     ListenError,
-    bind_error,
+    bind_socket,
     format_addr,
     resolve_listen_address,
-    reuse_port_allowed,
     split_host_port,
 )
 from pyotelcol.pdata import Metrics
@@ -33,32 +32,8 @@ from .config import PACKET_TRANSPORTS, STREAM_TRANSPORTS, Config
 MAX_LINE = 65527  # Go's read buffer: the largest UDP payload
 
 
-def _bind(transport: str, host: str | None, port: int) -> socket.socket:
-    """A socket bound as Go's net.Listen / ListenPacket binds it (an empty host: all addresses)."""
-    kind = socket.SOCK_DGRAM if transport.startswith("udp") else socket.SOCK_STREAM
-    if transport.endswith("4"):
-        family = socket.AF_INET
-    elif transport.endswith("6") or host is None or ":" in host:
-        family = socket.AF_INET6
-    else:
-        family = socket.AF_INET
-    sock = socket.socket(family, kind)
-    try:
-        if family == socket.AF_INET6 and host is None and not transport.endswith("6"):
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        if kind == socket.SOCK_STREAM:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if reuse_port_allowed():
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        try:
-            sock.bind((host or "", port))
-        except OSError as exc:
-            raise bind_error(transport, format_addr(host if host is not None else "::", port), exc) from None
-        sock.setblocking(False)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+def _socket_kind(transport: str) -> socket.SocketKind:
+    return socket.SOCK_DGRAM if transport.startswith("udp") else socket.SOCK_STREAM
 
 
 class _Datagrams(asyncio.DatagramProtocol):
@@ -104,7 +79,7 @@ class StatsdReceiver:
         except ValueError as exc:
             raise ListenError(f"listen {transport}: {exc}") from None
         address, port = await resolve_listen_address(name, port, "tcp" + transport[3:])  # udp4 → tcp4: same family
-        sock = _bind(transport, address, port)
+        sock = bind_socket(transport, address, port, _socket_kind(transport))
         loop = asyncio.get_running_loop()
         self._aggregator = Aggregator(self._cfg, self._version, time.time_ns())
         try:

@@ -134,6 +134,23 @@ def test_auth_extension_guards_the_methods() -> None:
     asyncio.run(main())
 
 
+def test_a_second_grpc_server_on_the_port_of_a_running_one_fails() -> None:
+    """gRPC servers set SO_REUSEPORT (a reload's successor listens beside its predecessor), so
+    exclusivity between two of ours comes from the check before binding."""
+
+    async def main() -> None:
+        cfg = server_config(ServerConfig, {"endpoint": f"127.0.0.1:{free_port()}"})
+        first = await start_grpc_server(cfg, NopHost(), [ECHO], logger=LOGGER)
+        try:
+            with pytest.raises(ListenError) as err:
+                await start_grpc_server(cfg, NopHost(), [ECHO], logger=LOGGER)
+            assert str(err.value) == f"listen tcp {first.endpoint}: bind: address already in use"
+        finally:
+            await first.stop()
+
+    asyncio.run(main())
+
+
 def test_taken_port_reads_like_go() -> None:
     async def main() -> None:
         with taken_port() as port, pytest.raises(ListenError) as err:

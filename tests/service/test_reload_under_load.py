@@ -5,7 +5,8 @@ A real ``pyotelcol`` with an OTLP receiver (gRPC and HTTP); the config is rewrit
 sent ten times: processors added, removed and changed, the file exporter's output changed, a
 file exporter replaced, an OTLP/HTTP exporter's endpoint moved from one sink to another (its
 sending queue must drain before it stops), a receiver added (a third client starts sending to it
-once it listens).
+once it listens), and the receiver's own settings changed (not its endpoints) at most reloads, so
+that a new instance of it must take its listening sockets over.
 Each export's result is recorded, the SDK exporters' own warnings (they log every retry, e.g.
 after a refused connection) are captured, and a probe thread connects to the receiver's ports
 over and over. Every span id must be in the ``file`` exporters' outputs exactly once, and in
@@ -38,8 +39,8 @@ from support import free_port, otlp_sinks, wait_for_port
 RECEIVER = """
   otlp:
     protocols:
-      grpc: {{endpoint: "127.0.0.1:{grpc}"}}
-      http: {{endpoint: "127.0.0.1:{http}"}}"""
+      grpc: {{endpoint: "127.0.0.1:{grpc}", include_metadata: {grpc_metadata}}}
+      http: {{endpoint: "127.0.0.1:{http}", include_metadata: {http_metadata}}}"""
 EXTRA_RECEIVER = """
   otlp/extra:
     protocols:
@@ -75,7 +76,13 @@ def config(version: int, ports: dict[str, int], out: Path) -> str:
     exporter_path = out / "b.json" if exporter_id == "file/b" else path
     receivers = ["otlp", "otlp/extra"] if version >= 4 else ["otlp"]
     sink = ports["sink_a"] if version < 6 else ports["sink_b"]  # the OTLP exporter's endpoint moves at 6
-    text = "receivers:" + RECEIVER.format(**ports)
+    # the receiver's own settings change at most reloads (its endpoints never): each such reload
+    # replaces it by a new instance, which takes the listening sockets over
+    receiver = {
+        "grpc_metadata": "true" if version % 2 else "false",
+        "http_metadata": "true" if version in (2, 3, 7, 8) else "false",
+    }
+    text = "receivers:" + RECEIVER.format(**ports, **receiver)
     if version >= 4:
         text += EXTRA_RECEIVER.format(**ports)
     text += PROCESSORS
