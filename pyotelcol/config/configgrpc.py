@@ -33,10 +33,9 @@ from .. import client
 from ..component import Host
 from ..extension import AuthError, ServerAuthenticator
 from ..helpers.listen import (
-    GrpcAddress,
+    AddressClaim,
     ListenError,
     Logger,
-    UnixPath,
     check_transport,
     claim_grpc_address,
     claim_unix_path,
@@ -435,7 +434,7 @@ class GrpcServer:
         self._server: grpc.aio.Server | None = None
         self._dispatch = _Dispatch()
         self._tls: GrpcTLS | None = None
-        self._claim: GrpcAddress | UnixPath | None = None
+        self._claim: AddressClaim | None = None
         self._calls = 0  # calls running in this object's methods
         self._no_calls = asyncio.Event()
         self._no_calls.set()
@@ -545,7 +544,7 @@ class GrpcServer:
             )
             for m in methods
         }
-        claim: GrpcAddress | UnixPath
+        claim: AddressClaim
         if cfg.transport == "unix":
             claim = claim_unix_path(cfg.endpoint)
         else:

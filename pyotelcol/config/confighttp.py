@@ -35,8 +35,8 @@ from ..extension import AuthError, ServerAuthenticator, find_authenticator
 from ..helpers import compression
 from ..helpers.cors import Cors
 from ..helpers.listen import (
+    AddressClaim,
     Logger,
-    UnixPath,
     bind_error,
     bind_socket,
     check_transport,
@@ -442,7 +442,7 @@ class HttpServer:
         self._read_timeout = cfg.read_timeout.total_seconds() if cfg.read_timeout > timedelta(0) else None
         self._force_close = not cfg.keep_alives_enabled
         self._runner: web.AppRunner | None = None
-        self._unix: UnixPath | None = None
+        self._unix: AddressClaim | None = None
         self._tls: HttpTLS | None = None
         self.port: int | None = None
         self.endpoint = cfg.endpoint

@@ -267,11 +267,11 @@ def bind_socket(
     return sock
 
 
-class GrpcAddress:
-    """A gRPC server's claim on its address, released when the server stops. ``predecessor``:
-    the server object of the retiring component that listened there, if any."""
+class AddressClaim:
+    """A server's claim on its address, released when the server stops. ``predecessor``: the
+    gRPC server object of the retiring component that listened there, if any."""
 
-    def __init__(self, key: _Key, held: _Held | None, predecessor: object) -> None:
+    def __init__(self, key: _Key, held: _Held | None, predecessor: object = None) -> None:
         self._key = key
         self._held = held
         self.predecessor = predecessor
@@ -282,7 +282,7 @@ class GrpcAddress:
         self._held = None
 
 
-def claim_grpc_address(host: str | None, port: int, transport: str, server: object) -> GrpcAddress:
+def claim_grpc_address(host: str | None, port: int, transport: str, server: object) -> AddressClaim:
     """Before the gRPC server object ``server`` binds with SO_REUSEPORT: ListenError (Go's text)
     when another socket listens there, unless a retiring component's gRPC server does, which
     this one succeeds (it takes that server over or listens beside it until it stops), or this
@@ -293,23 +293,10 @@ def claim_grpc_address(host: str | None, port: int, transport: str, server: obje
         taken = probe_bind_error(host, port, transport)
         if taken is not None:
             raise taken
-    return GrpcAddress(key, _hold(key, None, server), held.server if held is not None else None)
+    return AddressClaim(key, _hold(key, None, server), held.server if held is not None else None)
 
 
-class UnixPath:
-    """A server's claim on its unix socket path, released when the server stops."""
-
-    def __init__(self, key: _Key, held: _Held | None) -> None:
-        self._key = key
-        self._held = held
-
-    def release(self) -> None:
-        if self._held is not None and _HELD.get(self._key) is self._held:
-            del _HELD[self._key]
-        self._held = None
-
-
-def claim_unix_path(path: str, transport: str = "unix") -> UnixPath:
+def claim_unix_path(path: str, transport: str = "unix") -> AddressClaim:
     """Before a server binds a unix socket path: a retiring component's server listening there
     cannot be succeeded in place (binding again would take the path from it, and its shutdown
     may remove the file), so this fails with "address already in use" and the service stops the
@@ -317,7 +304,7 @@ def claim_unix_path(path: str, transport: str = "unix") -> UnixPath:
     key = ("unix", path, -1)
     if _handed_over(key) is not None:
         raise ListenError(f"listen {transport} {path}: bind: address already in use", errno.EADDRINUSE)
-    return UnixPath(key, _hold(key, None))
+    return AddressClaim(key, _hold(key, None))
 
 
 def address_in_use(exc: BaseException) -> bool:
@@ -335,10 +322,9 @@ def address_in_use(exc: BaseException) -> bool:
 __all__ = [
     "SERVED_TRANSPORTS",
     "WORKER_ID_ENV",
-    "GrpcAddress",
+    "AddressClaim",
     "ListenError",
     "Logger",
-    "UnixPath",
     "address_in_use",
     "bind_error",
     "bind_socket",

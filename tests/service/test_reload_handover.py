@@ -58,11 +58,11 @@ def request(name: str, size: int = 0) -> bytes:
     return req.SerializeToString()
 
 
-def grpc_export(port: int, body: bytes) -> grpc.StatusCode:
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        call = channel.unary_unary(EXPORT)
+def grpc_export(target: int | str, body: bytes) -> grpc.StatusCode:
+    """Export ``body`` to a loopback port or a ``unix:`` target; the call's status."""
+    with grpc.insecure_channel(f"127.0.0.1:{target}" if isinstance(target, int) else target) as channel:
         try:
-            call(body, timeout=10)
+            channel.unary_unary(EXPORT)(body, timeout=10)
         except grpc.RpcError as err:
             return err.code()  # type: ignore[no-any-return]
     return grpc.StatusCode.OK
@@ -254,15 +254,6 @@ service:
 """
 
 
-def unix_export(path: Path, name: str) -> grpc.StatusCode:
-    with grpc.insecure_channel(f"unix:{path}") as channel:
-        try:
-            channel.unary_unary(EXPORT)(request(name), timeout=10)
-        except grpc.RpcError as err:
-            return err.code()  # type: ignore[no-any-return]
-    return grpc.StatusCode.OK
-
-
 def test_a_receiver_that_cannot_hand_over_stops_first(tmp_path: Path, running: list[Running]) -> None:
     path = Path(f"/tmp/pyotelcol-handover-{os.getpid()}.sock")
     out = tmp_path / "out.json"
@@ -270,9 +261,9 @@ def test_a_receiver_that_cannot_hand_over_stops_first(tmp_path: Path, running: l
     running.append(col)
     try:
         wait_for(path.exists, "the unix socket")
-        assert unix_export(path, "before") is grpc.StatusCode.OK
+        assert grpc_export(f"unix:{path}", request("before")) is grpc.StatusCode.OK
         col.reload(UNIX.format(path=path, out=out, metadata="true"))
-        assert unix_export(path, "after") is grpc.StatusCode.OK
+        assert grpc_export(f"unix:{path}", request("after")) is grpc.StatusCode.OK
         wait_for(lambda: {"before", "after"} <= set(span_names(out)), "the spans in the file")
         assert "stopping the retired receivers first" in col.stop()
     finally:
