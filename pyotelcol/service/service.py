@@ -245,12 +245,20 @@ class Service:
         return ext
 
     async def _start_one(
-        self, comp: Any, comp_id: ID, kind: Kind, retiring: Iterable[object] = (), busy_ok: bool = False
+        self,
+        comp: Any,
+        comp_id: ID,
+        kind: Kind,
+        retiring: Iterable[object] = (),
+        busy_ok: bool = False,
+        announced: bool = False,
     ) -> None:
         """Start one component. ``retiring``: components a reload is replacing, whose listening
         addresses this one may take over. ``busy_ok``: a bind failing on a taken address raises
-        _AddressBusy, with no status reported, so the caller can free the address and retry."""
-        self._set_status(comp_id, kind, Status.STARTING)
+        _AddressBusy, with no further status reported, so the caller can free the address and
+        retry (``announced``: Starting was reported already)."""
+        if not announced:
+            self._set_status(comp_id, kind, Status.STARTING)
         try:
             with listen.component_starting(comp, retiring):
                 await comp.start(self)
@@ -399,11 +407,13 @@ class _Reload:
         self.started: list[tuple[Any, ID, Kind]] = []  # new instances, in start order
         self.stopped_receivers: list[Node] = []  # old receivers replaced before the switch
         self.retiring: list[Any] = []  # old instances this reload replaces or removes
+        self.old_cfg = service.cfg
         self.stopped_extensions: dict[ID, Component] = {}  # old extensions replaced
 
     async def run(self) -> None:
         svc = self.svc
         old_cfg, old_graph, old_extensions = svc.cfg, svc.graph, svc.get_extensions()
+        self.old_cfg = old_cfg
         try:
             graph = svc._build_against(self.cfg, self.diff)
         except GraphError as exc:
@@ -489,7 +499,9 @@ class _Reload:
         for old in retired:
             if old.kind is Kind.RECEIVER and id(old.component) not in stopped:
                 stopped.add(id(old.component))
-                await svc._stop_one(old.component, old.id, old.kind, [], quiet=True)
+                # quiet when a new instance of the same ID takes over its status
+                quiet = old.id in self.cfg.components[Kind.RECEIVER]
+                await svc._stop_one(old.component, old.id, old.kind, [], quiet=quiet, cfg=self.old_cfg)
                 self.stopped_receivers.append(old)
         remade: dict[int, Any] = {}
         for other in graph.nodes.values():
@@ -497,7 +509,8 @@ class _Reload:
                 other.component = svc._remake_receiver(self.cfg, other)
                 remade.setdefault(id(other.component), other.component)
         for comp in remade.values():
-            await self._start(comp, node.id, Kind.RECEIVER)
+            await svc._start_one(comp, node.id, Kind.RECEIVER, self.retiring, announced=True)
+            self.started.append((comp, node.id, Kind.RECEIVER))
 
     async def _start_extensions(self, old: Mapping[ID, Component]) -> None:
         """Changed extensions stop, then new and changed ones start in the configured order."""

@@ -129,3 +129,72 @@ async def _scenario(tmp_path: Path) -> None:
     kinds = {k for k, _ in watcher.events}
     assert "receiver otlp" in kinds  # only at the final shutdown
     assert watcher.events.count(("receiver otlp", "Stopping")) == 1
+
+
+HANDOVER = """
+receivers:
+  otlp:
+    protocols:
+      http: {{endpoint: "127.0.0.1:{port}", include_metadata: {metadata}}}
+  otlp/unix:
+    protocols:
+      grpc: {{endpoint: "{sock}", transport: unix, include_metadata: {metadata}}}
+{extra}
+exporters:
+  file: {{path: "{out}", flush_interval: 50ms, append: true}}
+service:
+  pipelines:
+    traces: {{receivers: [{receivers}], exporters: [file]}}
+"""
+
+
+def test_status_events_of_receivers_replaced_taken_over_and_removed(tmp_path: Path) -> None:
+    """A changed receiver taking its predecessor's socket over reports Starting/OK under its
+    ID and nothing for the old instance; when one must free its address first (a gRPC unix
+    socket) the retired receivers stop before it starts: a removed one reports Stopping/Stopped,
+    a replaced one nothing."""
+    asyncio.run(_handover_scenario(tmp_path))
+
+
+async def _handover_scenario(tmp_path: Path) -> None:
+    port, out = free_port(), tmp_path / "out.json"
+    sock = tmp_path / "otlp.sock"
+    old_port = free_port()
+    extra = f'  otlp/old:\n    protocols:\n      http: {{endpoint: "127.0.0.1:{old_port}"}}'
+
+    def text(metadata: str, removed: bool) -> bytes:
+        receivers = "otlp, otlp/unix" if removed else "otlp, otlp/unix, otlp/old"
+        return HANDOVER.format(
+            port=port, sock=sock, out=out, metadata=metadata, extra="" if removed else extra, receivers=receivers
+        ).encode()
+
+    path = tmp_path / "config.yaml"
+    path.write_bytes(text("false", removed=False))
+    opts = parse_args(["--config", str(path)])
+    assert opts is not None
+    factories = from_entry_points()
+    service = Service(load_config(opts, factories, GLOBAL), NopTelemetry(), BuildInfo(), GLOBAL, logging.getLogger())
+    service.config_loader = ConfigSource(opts, factories, GLOBAL, None).load
+    watcher = Watcher()
+    service._add_watcher(watcher)
+    await service.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            await post(session, port, "one")
+            watcher.events.clear()
+            await service.apply_config(text("true", removed=True), "test")
+            await post(session, port, "two")
+    finally:
+        assert await service.shutdown() == []
+    assert await names(out) == ["one", "two"]
+    reload_events = watcher.events[: watcher.events.index(("receiver otlp", "Stopping"))]
+    assert sorted(reload_events) == sorted(
+        [
+            ("receiver otlp/old", "Stopping"),
+            ("receiver otlp/old", "Stopped"),
+            ("receiver otlp", "Starting"),
+            ("receiver otlp", "OK"),
+            ("receiver otlp/unix", "Starting"),
+            ("receiver otlp/unix", "OK"),
+        ]
+    )
