@@ -427,6 +427,7 @@ def _compile_compare(node: Compare, env: Env) -> Predicate:
                     return (value == constant) is eq
                 return compare(value, constant, op)
 
+            str_compare.ottl_inline = ("compare_literal", left, op, constant, str)  # type: ignore[attr-defined]
             return str_compare
         if type(constant) in (int, float):
             # Numbers against a number literal: Python's operators give Go's result when both
@@ -440,6 +441,7 @@ def _compile_compare(node: Compare, env: Env) -> Predicate:
                     return fast(value, constant)
                 return compare(value, constant, op)
 
+            num_compare.ottl_inline = ("compare_literal", left, op, constant, kind)  # type: ignore[attr-defined]
             return num_compare
         return lambda t: compare(left(t), constant, op)
     right = compile_value(node.right, env)

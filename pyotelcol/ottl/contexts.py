@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from opentelemetry.proto.metrics.v1 import metrics_pb2
+
 from ..pdata.pcommon import InstrumentationScope, Map, Resource
+from ..pdata.plog import LogRecord
+from ..pdata.pmetric import ExponentialHistogramDataPoint, HistogramDataPoint, Metric, NumberDataPoint, SummaryDataPoint
+from ..pdata.ptrace import Span, SpanEvent
 
 __all__ = [
     "CONTEXTS_BY_SIGNAL",
@@ -58,10 +63,20 @@ LOWER: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-class TransformContext:
-    """Base of the contexts: the resource and its container, the cache, the client info."""
+# Key index slots in ``TransformContext._ix`` (see keyindex): one per level an item
+# context reaches, so that the resource's and the scope's indexes outlive the items of a scope.
+IX_RESOURCE, IX_SCOPE, IX_ITEM, IX_SUB = 0, 1, 2, 3
 
-    __slots__ = ("_cache", "_kvindex", "client", "resource", "resource_container")
+
+class TransformContext:
+    """Base of the contexts: the resource and its container, the cache, the client info.
+
+    The item of an item context (span, event, metric, data point, log record) is held as its raw
+    protobuf and write guard (``span_pb``/``span_guard``, ...): the compiled paths read those
+    directly, and the walk moves from item to item by setting two slots instead of building a
+    view per item. The ``span``/``event``/... properties give the usual views."""
+
+    __slots__ = ("_cache", "_ix", "_ixgen", "_ixguard", "client", "resource", "resource_container")
     name = ""
 
     def __init__(self, resource_container: Any, client: Any = None) -> None:
@@ -69,9 +84,11 @@ class TransformContext:
         self.resource: Resource = resource_container.resource
         self.client = client
         self._cache: Map | None = None
-        # attribute key indexes of the current item (paths._key_index); reused across items,
-        # each entry checks itself against the data's write generation
-        self._kvindex: dict[int, Any] | None = None
+        # attribute key indexes per level (IX_*), built on first use, true while the write
+        # generation of ``_ixguard`` is ``_ixgen`` (see keyindex)
+        self._ix: list[Any] = [None, None, None, None]
+        self._ixguard: Any = None
+        self._ixgen = -1
 
     @property
     def cache(self) -> Map:
@@ -96,17 +113,30 @@ class ScopeContext(TransformContext):
         self.scope: InstrumentationScope = scope_container.scope
 
 
+def _pb_and_guard(view: Any) -> tuple[Any, Any]:
+    return (None, None) if view is None else (view._pb, view._guard)
+
+
 class SpanContext(ScopeContext):
-    __slots__ = ("span",)
+    __slots__ = ("span_guard", "span_pb")
     name = "span"
 
     def __init__(self, resource_spans: Any, scope_spans: Any, span: Any, client: Any = None) -> None:
         super().__init__(resource_spans, scope_spans, client)
-        self.span = span
+        self.span_pb, self.span_guard = _pb_and_guard(span)
+
+    @property
+    def span(self) -> Span:
+        return Span(self.span_pb, self.span_guard)
+
+    @span.setter
+    def span(self, view: Span) -> None:
+        self.span_pb, self.span_guard = _pb_and_guard(view)
+        self._ix[IX_ITEM] = None
 
 
 class SpanEventContext(SpanContext):
-    __slots__ = ("event", "event_index")
+    __slots__ = ("event_guard", "event_index", "event_pb")
     name = "spanevent"
 
     def __init__(
@@ -119,34 +149,79 @@ class SpanEventContext(SpanContext):
         client: Any = None,
     ) -> None:
         super().__init__(resource_spans, scope_spans, span, client)
-        self.event = event
+        self.event_pb, self.event_guard = _pb_and_guard(event)
         self.event_index = event_index
+
+    @property
+    def event(self) -> SpanEvent:
+        return SpanEvent(self.event_pb, self.event_guard)
+
+    @event.setter
+    def event(self, view: SpanEvent) -> None:
+        self.event_pb, self.event_guard = _pb_and_guard(view)
+        self._ix[IX_SUB] = None
 
 
 class MetricContext(ScopeContext):
-    __slots__ = ("metric",)
+    __slots__ = ("metric_guard", "metric_pb")
     name = "metric"
 
     def __init__(self, resource_metrics: Any, scope_metrics: Any, metric: Any, client: Any = None) -> None:
         super().__init__(resource_metrics, scope_metrics, client)
-        self.metric = metric
+        self.metric_pb, self.metric_guard = _pb_and_guard(metric)
+
+    @property
+    def metric(self) -> Metric:
+        return Metric(self.metric_pb, self.metric_guard)
+
+    @metric.setter
+    def metric(self, view: Metric) -> None:
+        self.metric_pb, self.metric_guard = _pb_and_guard(view)
+        self._ix[IX_ITEM] = None
+
+
+_POINT_VIEWS: dict[type, Any] = {
+    metrics_pb2.NumberDataPoint: NumberDataPoint,
+    metrics_pb2.HistogramDataPoint: HistogramDataPoint,
+    metrics_pb2.ExponentialHistogramDataPoint: ExponentialHistogramDataPoint,
+    metrics_pb2.SummaryDataPoint: SummaryDataPoint,
+}
 
 
 class DataPointContext(MetricContext):
-    __slots__ = ("datapoint",)
+    __slots__ = ("datapoint_guard", "datapoint_pb")
     name = "datapoint"
 
     def __init__(
         self, resource_metrics: Any, scope_metrics: Any, metric: Any, datapoint: Any, client: Any = None
     ) -> None:
         super().__init__(resource_metrics, scope_metrics, metric, client)
-        self.datapoint = datapoint
+        self.datapoint_pb, self.datapoint_guard = _pb_and_guard(datapoint)
+
+    @property
+    def datapoint(self) -> Any:
+        """The data point's view (Number, Histogram, ExponentialHistogram or Summary)."""
+        return _POINT_VIEWS[type(self.datapoint_pb)](self.datapoint_pb, self.datapoint_guard)
+
+    @datapoint.setter
+    def datapoint(self, view: Any) -> None:
+        self.datapoint_pb, self.datapoint_guard = _pb_and_guard(view)
+        self._ix[IX_SUB] = None
 
 
 class LogContext(ScopeContext):
-    __slots__ = ("log",)
+    __slots__ = ("log_guard", "log_pb")
     name = "log"
 
     def __init__(self, resource_logs: Any, scope_logs: Any, log: Any, client: Any = None) -> None:
         super().__init__(resource_logs, scope_logs, client)
-        self.log = log
+        self.log_pb, self.log_guard = _pb_and_guard(log)
+
+    @property
+    def log(self) -> LogRecord:
+        return LogRecord(self.log_pb, self.log_guard)
+
+    @log.setter
+    def log(self, view: LogRecord) -> None:
+        self.log_pb, self.log_guard = _pb_and_guard(view)
+        self._ix[IX_ITEM] = None

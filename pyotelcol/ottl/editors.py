@@ -7,6 +7,7 @@ map value, the cache); a path to something that is not a map is an execution err
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -52,7 +53,24 @@ def _string_list(value: Any, what: str) -> list[str]:
 
 @editor("set", Param("target", "target"), Param("value", "getter"))
 def _set(target: GetSetter, value: Getter) -> Fn:
-    setter = target.set
+    run = _set_run(target.set, value)
+    run.ottl_inline = ("set", target, value)  # type: ignore[attr-defined]  # see codegen
+    return run
+
+
+def _set_run(setter: Any, value: Getter) -> Fn:
+    set_from = getattr(setter, "ottl_set_from", None)
+    if set_from is not None:  # the setter reads the value itself: one call less per item
+        fused: Fn = set_from(value)
+        return fused
+    constant = getattr(value, "ottl_constant", None)
+    if constant is not None:
+        literal = constant[0]
+
+        def run_literal(t: Any) -> None:  # one call less per item for set(x, "literal")
+            setter(t, literal)
+
+        return run_literal
 
     def run(t: Any) -> None:
         # Go passes nil on to the target (the ottl.set.allowNil behaviour, the default since
@@ -99,7 +117,13 @@ def _clear(target: GetSetter) -> Fn:
 @editor("delete_key", Param("target", "target"), Param("key", "getter"))
 def _delete_key(target: GetSetter, key: Getter) -> Fn:
     # an attribute map path removes through the item's key index (paths._remove_key)
-    remove_key: Callable[[Any, str], bool] | None = getattr(target.get, "ottl_remove_key", None)
+    remove_key: Callable[..., bool] | None = getattr(target.get, "ottl_remove_key", None)
+    constant = getattr(key, "ottl_constant", None)
+    if remove_key is not None and constant is not None and isinstance(constant[0], str):
+        # the usual delete_key(x.attributes, "literal"): the key needs no check per item
+        remove = functools.partial(remove_key, key=constant[0])
+        remove.ottl_inline = ("delete_key", remove_key, constant[0])  # type: ignore[attr-defined]  # see codegen
+        return remove
 
     def run(t: Any) -> None:
         name = key(t)
@@ -304,6 +328,9 @@ def _replace_pattern(
     compiled = _regex(regex, "replace_pattern")
     _check_fn(function, replacement_format)
     replace = _replacer(compiled, function, replacement_format)
+    constant = getattr(replacement, "ottl_constant", None)
+    if function is None and constant is not None and isinstance(constant[0], str) and "$" not in constant[0]:
+        return _replace_literal(target, compiled, constant[0])
 
     def run(t: Any) -> None:
         value = target.get(t)
@@ -313,6 +340,25 @@ def _replace_pattern(
         if updated != value:
             target.set(t, updated)
 
+    return run
+
+
+def _replace_literal(target: GetSetter, compiled: GoRegex, replacement: str) -> Fn:
+    """replace_pattern with a literal replacement that expands nothing (no ``$``): one regex
+    pass per item (``subn`` counts the matches the general path searches for first)."""
+    get, set_ = target.get, target.set
+    subn = compiled.regex.subn
+    escaped = replacement.replace("\\", "\\\\")  # re must insert the text as is
+
+    def run(t: Any) -> None:
+        value = get(t)
+        if not isinstance(value, str):
+            return
+        updated, count = subn(escaped, value)
+        if count and updated != value:
+            set_(t, updated)
+
+    run.ottl_inline = ("replace_literal", target, subn, escaped)  # type: ignore[attr-defined]  # see codegen
     return run
 
 

@@ -2,7 +2,8 @@
 
 ``parse_statements`` is Go's ``ParserCollection.ParseStatements`` plus the transform
 processor's per-group ``conditions`` and ``error_mode``; ``StatementGroup.execute`` walks the data
-down to the group's context and runs the statements on every item, in order.
+down to the group's context and runs the statements on every item, in order, through a function
+generated for the group at start (``codegen``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..pdata.data import AnyData
 from . import contexts as ctx
+from .codegen import group_functions
 from .compiler import Env, compile_condition, compile_statement, infer_context
 from .contexts import CONTEXTS_BY_SIGNAL
 from .functions import CompileError, ExecutionError, FunctionSpec
@@ -144,6 +146,7 @@ class StatementGroup:
         self._condition = condition
         self._handler = handler
         self._resource_only = resource_only
+        self._run_items: Callable[[Any, Any], None] | None = None
         self.run = self._build_run()
 
     @property
@@ -151,20 +154,10 @@ class StatementGroup:
         return self._handler.mode
 
     def _build_run(self) -> Callable[[Any], None]:
-        statements = self.statements
-        condition = self._condition
-        failed = self._handler.statement_failed
-
-        def run(t: Any) -> None:
-            if condition is not None and not condition(t):
-                return
-            for text, fn, where in statements:
-                try:
-                    if where is None or where(t):
-                        fn(t)
-                except Exception as err:
-                    failed(text, err)
-
+        """The function that runs the group on one item (see codegen), and ``_run_items``."""
+        run, self._run_items = group_functions(
+            self.statements, self._condition, self._handler.statement_failed, self.context
+        )
         return run
 
     def execute(self, data: AnyData, client: Any = None) -> None:
@@ -180,19 +173,131 @@ class StatementGroup:
                 t.resource_container = None
                 t.client = None
                 t._cache = None
-                t._kvindex = None
+                t._ix = [None, None, None, None]
+                t._ixguard = None
+                t._ixgen = -1
                 run(t)
 
             splice.edit_resources(data, edit)
             return
-        for t in iter_contexts(data, self.context, client):
-            run(t)
+        run_items = self._run_items
+        if run_items is None:
+            walk_contexts(data, self.context, client, run)
+            return
+        # span, metric, log: the generated loop runs the items of each scope
+        make, item_field, guard_slot = _SCOPE_LOOPS[self.context]
+        scope_field = data.scope_field
+        for rc in getattr(data, data.resource_field):
+            for sc in getattr(rc, scope_field):
+                t = make(rc, sc, None, client)
+                setattr(t, guard_slot, sc._guard)
+                run_items(t, getattr(sc._pb, item_field))
+
+
+def walk_contexts(data: AnyData, context: str, client: Any, visit: Callable[[Any], None]) -> None:
+    """``visit`` every transform context of ``context`` in ``data``: what ``iter_contexts``
+    yields, without a generator in between (this loop runs per item). One context object per
+    scope is reused for its items: its item slots are replaced, its cache and the item's key
+    index reset."""
+    if context not in _ITEM_WALKS:
+        for t in iter_contexts(data, context, client):
+            visit(t)
+        return
+    item_walk = _ITEM_WALKS[context]
+    scope_field = data.scope_field
+    for rc in getattr(data, data.resource_field):
+        for sc in getattr(rc, scope_field):
+            item_walk(rc, sc, client, visit)
+
+
+def _walk_spans(rc: Any, sc: Any, client: Any, visit: Callable[[Any], None]) -> None:
+    t = ctx.SpanContext(rc, sc, None, client)
+    t.span_guard = sc._guard
+    indexes = t._ix
+    for span in sc._pb.spans:
+        t.span_pb = span
+        t._cache = None
+        indexes[ctx.IX_ITEM] = None
+        visit(t)
+
+
+def _walk_span_events(rc: Any, sc: Any, client: Any, visit: Callable[[Any], None]) -> None:
+    # Go's transform and filter processors build these contexts without WithEventIndex, so
+    # spanevent.event_index is an execution error there.
+    e = ctx.SpanEventContext(rc, sc, None, None, None, client)
+    e.span_guard = e.event_guard = sc._guard
+    indexes = e._ix
+    for span in sc._pb.spans:
+        e.span_pb = span
+        indexes[ctx.IX_ITEM] = None
+        for event in span.events:
+            e.event_pb = event
+            e._cache = None
+            indexes[ctx.IX_SUB] = None
+            visit(e)
+
+
+def _walk_metrics(rc: Any, sc: Any, client: Any, visit: Callable[[Any], None]) -> None:
+    m = ctx.MetricContext(rc, sc, None, client)
+    m.metric_guard = sc._guard
+    indexes = m._ix
+    for metric in sc._pb.metrics:
+        m.metric_pb = metric
+        m._cache = None
+        indexes[ctx.IX_ITEM] = None
+        visit(m)
+
+
+def _walk_datapoints(rc: Any, sc: Any, client: Any, visit: Callable[[Any], None]) -> None:
+    d = ctx.DataPointContext(rc, sc, None, None, client)
+    d.metric_guard = d.datapoint_guard = sc._guard
+    indexes = d._ix
+    # lists: a statement may add metrics (copy_metric) or points while the walk goes on
+    for metric in list(sc._pb.metrics):
+        kind = metric.WhichOneof("data")
+        if kind is None:
+            continue
+        d.metric_pb = metric
+        indexes[ctx.IX_ITEM] = None
+        for point in list(getattr(metric, kind).data_points):
+            d.datapoint_pb = point
+            d._cache = None
+            indexes[ctx.IX_SUB] = None
+            visit(d)
+
+
+def _walk_logs(rc: Any, sc: Any, client: Any, visit: Callable[[Any], None]) -> None:
+    lc = ctx.LogContext(rc, sc, None, client)
+    lc.log_guard = sc._guard
+    indexes = lc._ix
+    for record in sc._pb.log_records:
+        lc.log_pb = record
+        lc._cache = None
+        indexes[ctx.IX_ITEM] = None
+        visit(lc)
+
+
+# the contexts StatementGroup.execute walks with a generated loop (codegen.ITEM_SLOTS): their
+# class, the scope's item field, the context's slot for the items' guard
+_SCOPE_LOOPS: dict[str, tuple[Callable[..., Any], str, str]] = {
+    "span": (ctx.SpanContext, "spans", "span_guard"),
+    "metric": (ctx.MetricContext, "metrics", "metric_guard"),
+    "log": (ctx.LogContext, "log_records", "log_guard"),
+}
+
+_ITEM_WALKS: dict[str, Callable[[Any, Any, Any, Callable[[Any], None]], None]] = {
+    "span": _walk_spans,
+    "spanevent": _walk_span_events,
+    "metric": _walk_metrics,
+    "datapoint": _walk_datapoints,
+    "log": _walk_logs,
+}
 
 
 def iter_contexts(data: AnyData, context: str, client: Any = None) -> Iterator[Any]:
     """Every transform context of ``context`` in ``data``. One object per scope is reused for
-    its items (its item view replaced and its cache reset), which keeps the walk cheap: do not
-    keep the yielded objects."""
+    its items (its item replaced, its cache and the item's key index reset), which keeps the
+    walk cheap: do not keep the yielded objects."""
     resources = getattr(data, data.resource_field)
     if context == "resource":
         for rc in resources:
@@ -210,8 +315,7 @@ def iter_contexts(data: AnyData, context: str, client: Any = None) -> Iterator[A
                     t._cache = None
                     yield t
             elif context == "spanevent":
-                # Go's transform and filter processors build these contexts without
-                # WithEventIndex, so spanevent.event_index is an execution error there.
+                # no event index, as in _walk_span_events
                 e = ctx.SpanEventContext(rc, sc, None, None, None, client)
                 for span in sc.spans:
                     e.span = span

@@ -1,10 +1,12 @@
 """Path getters and setters for every OTTL context (Go's ``contexts/internal/ctx*`` packages).
 
 ``resolve(obj, fields, keys_of, own)`` turns the path segments after the context prefix into a
-:class:`PathAccessor` whose ``get(tctx)`` / ``set(tctx, value)`` read and write the pdata views
-held by the transform context. Everything is decided here, once: the per-item work is a chain of
-attribute reads on the protobuf messages under the views. Setters ignore values of the wrong
-type, as Go's do; writes run the data's write guard first.
+:class:`PathAccessor` whose ``get(tctx)`` / ``set(tctx, value)`` read and write the protobuf
+messages held by the transform context (see ``_Level``). Everything is decided here, once: the
+per-item work is a chain of attribute reads on the protobuf messages, and ``attributes["k"]``
+goes through the item's key index (``keyindex``). Setters ignore values of the wrong type, as
+Go's do; writes run the data's write guard first. The hottest accessors describe themselves in
+``ottl_inline`` for ``codegen``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
-from ..pdata.pcommon import Map
+from ..pdata.pcommon import Map, Value
+from .contexts import IX_ITEM, IX_RESOURCE, IX_SCOPE, IX_SUB
 from .functions import CompileError, ExecutionError, Getter
+from .keyindex import KeyIndex, build_index, index_builder, write_keeping_indexes
 from .pvalues import descend_for_set, find_kv, index_value, put_kv, read_value, write_map, write_value
 from .values import IdBytes, Time, UnstorableList, go_type_name, time_from_unix_nanos, unix_nanos
 
@@ -40,56 +44,122 @@ def _int(value: Any) -> bool:
 # --- generic building blocks -----------------------------------------------------------------
 
 
-def _scalar(view_of: Callable[[Any], Any], field: str, check: Callable[[Any], bool]) -> tuple[Getter, Setter]:
-    def get(t: Any) -> Any:
-        return getattr(view_of(t)._pb, field)
+class _Level:
+    """How the compiled paths reach one object of a transform context (the span, its status,
+    the resource, the ScopeX container...). Calling it gives the object's view (for the less
+    common paths); ``pb``/``guard`` read its protobuf and write guard straight from the context,
+    ``pb_path`` is that attribute chain (dotted attrgetters read a field without a Python frame),
+    ``slot`` the key index slot of its attributes (``contexts.IX_*``, None: not indexed)."""
+
+    __slots__ = ("guard", "pb", "pb_path", "slot", "view")
+
+    def __init__(self, view_path: str, pb_path: str, guard_path: str, slot: int | None) -> None:
+        self.view = attrgetter(view_path)
+        self.pb_path = pb_path
+        self.pb = attrgetter(pb_path)
+        self.guard = attrgetter(guard_path)
+        self.slot = slot
+
+    def __call__(self, t: Any) -> Any:
+        return self.view(t)
+
+    def mutable(self, t: Any) -> Any:
+        """The protobuf for a change that is not an attribute list's (the guard runs first)."""
+        write_keeping_indexes(t, self.guard(t))
+        return self.pb(t)
+
+
+def _scalar(view_of: _Level, field: str, check: Callable[[Any], bool]) -> tuple[Getter, Setter]:
+    get = attrgetter(f"{view_of.pb_path}.{field}")
+    pb_of, guard_of = view_of.pb, view_of.guard
 
     def set_(t: Any, value: Any) -> None:
         if check(value):
-            setattr(view_of(t).mutable_proto(), field, value)
+            write_keeping_indexes(t, guard_of(t))
+            setattr(pb_of(t), field, value)
 
     return get, set_
 
 
-def _str_field(view_of: Callable[[Any], Any], field: str) -> tuple[Getter, Setter]:
-    return _scalar(view_of, field, lambda v: isinstance(v, str))
+def _fusable(make: Callable[[Getter | None], Callable[..., None]]) -> Setter:
+    """The setter ``make(None)(t, value)``, carrying ``make`` as ``ottl_set_from``:
+    ``make(getter)(t)`` is the same write taking its value from ``getter`` (a literal's value
+    is taken as it is), which saves the ``set`` editor a call per item."""
+    setter = make(None)
+    setter.ottl_set_from = make  # type: ignore[attr-defined]
+    return setter
 
 
-def _int_field(view_of: Callable[[Any], Any], field: str) -> tuple[Getter, Setter]:
+def _value_source(value_of: Getter | None) -> tuple[Getter | None, Any, bool]:
+    """(getter, literal, whether the literal applies) for a fused setter."""
+    constant = getattr(value_of, "ottl_constant", None)
+    return (None, constant[0], True) if constant is not None else (value_of, None, False)
+
+
+def _str_field(view_of: _Level, field: str) -> tuple[Getter, Setter]:
+    # as _scalar with the type check inlined: span.name and the like are set per item
+    get = attrgetter(f"{view_of.pb_path}.{field}")
+    pb_of, guard_of = view_of.pb, view_of.guard
+
+    def make(value_of: Getter | None) -> Callable[..., None]:
+        getter, literal, is_literal = _value_source(value_of)
+
+        def set_(t: Any, value: Any = None) -> None:
+            if is_literal:
+                value = literal
+            elif getter is not None:
+                value = getter(t)
+            if isinstance(value, str):
+                guard = guard_of(t)
+                if guard is t._ixguard and t._ixgen == guard.write_generation:
+                    guard.before_write()  # write_keeping_indexes, inlined
+                    t._ixgen = guard.write_generation
+                else:
+                    guard.before_write()
+                setattr(pb_of(t), field, value)
+
+        return set_
+
+    setter = _fusable(make)
+    setter.ottl_inline = ("str_field", pb_of, guard_of, field)  # type: ignore[attr-defined]  # see codegen
+    return get, setter
+
+
+def _int_field(view_of: _Level, field: str) -> tuple[Getter, Setter]:
     def check(value: Any) -> bool:
         return _int(value)
 
     return _scalar(view_of, field, check)
 
 
-def _time_field(view_of: Callable[[Any], Any], field: str) -> tuple[Getter, Setter]:
+def _time_field(view_of: _Level, field: str) -> tuple[Getter, Setter]:
     def get(t: Any) -> Any:
-        return time_from_unix_nanos(getattr(view_of(t)._pb, field))
+        return time_from_unix_nanos(getattr(view_of.pb(t), field))
 
     def set_(t: Any, value: Any) -> None:
         if isinstance(value, Time) or hasattr(value, "tzinfo"):
-            setattr(view_of(t).mutable_proto(), field, max(0, unix_nanos(value)))
+            setattr(view_of.mutable(t), field, max(0, unix_nanos(value)))
 
     return get, set_
 
 
-def _id_field(view_of: Callable[[Any], Any], field: str, size: int) -> tuple[Getter, Setter]:
+def _id_field(view_of: _Level, field: str, size: int) -> tuple[Getter, Setter]:
     def get(t: Any) -> Any:
         # Go reads a fixed-size ID array: an unset ID is all zeros.
-        raw = getattr(view_of(t)._pb, field)
+        raw = getattr(view_of.pb(t), field)
         return IdBytes(raw) if len(raw) == size else IdBytes(size)
 
     def set_(t: Any, value: Any) -> None:
         if isinstance(value, bytes | bytearray) and len(value) == size:
             # pdata writes an all-zero (empty) ID as no bytes at all.
-            setattr(view_of(t).mutable_proto(), field, bytes(value) if any(value) else b"")
+            setattr(view_of.mutable(t), field, bytes(value) if any(value) else b"")
 
     return get, set_
 
 
-def _id_string(view_of: Callable[[Any], Any], field: str, size: int, what: str) -> tuple[Getter, Setter]:
+def _id_string(view_of: _Level, field: str, size: int, what: str) -> tuple[Getter, Setter]:
     def get(t: Any) -> Any:
-        raw = getattr(view_of(t)._pb, field)
+        raw = getattr(view_of.pb(t), field)
         # Go encodes the fixed-size ID array: an unset ID reads as all zeros.
         return raw.hex() if len(raw) == size else "00" * size
 
@@ -102,7 +172,7 @@ def _id_string(view_of: Callable[[Any], Any], field: str, size: int, what: str) 
             raise ExecutionError(f"{what} is not a valid hex string: {value!r}") from None
         if len(raw) != size:
             raise ExecutionError(f"{what} must be {size * 2} hex characters, got {len(value)}")
-        setattr(view_of(t).mutable_proto(), field, raw)
+        setattr(view_of.mutable(t), field, raw)
 
     return get, set_
 
@@ -112,15 +182,10 @@ def _key_getter(keys: list[Getter]) -> Callable[[Any], list[Any]]:
 
 
 def _map_access(
-    kvs_of: Callable[[Any], Any],
-    guard_of: Callable[[Any], Any],
-    keys: list[Getter],
-    pair_of: Callable[[Any], tuple[Any, Any]] | None = None,
+    kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any], keys: list[Getter], slot: int | None = None
 ) -> tuple[Getter, Setter]:
     """``attributes``, ``attributes["k"]``, ``attributes["k"][0]["x"]``... over a KeyValue list.
-    ``pair_of`` (optional) gives the list and its guard in one call: the hot literal-key path uses it."""
-    if pair_of is None:
-        pair_of = lambda t: (kvs_of(t), guard_of(t))  # noqa: E731
+    ``slot``: the list's key index slot in the context (``attributes["literal"]`` uses it)."""
     if not keys:
 
         def get_all(t: Any) -> Any:
@@ -137,13 +202,14 @@ def _map_access(
             else:
                 raise ExecutionError(f"unsupported type provided for setting a pcommon.Map: {go_type_name(value)}")
 
-        get_all.ottl_remove_key = _remove_key(pair_of)  # type: ignore[attr-defined]
+        if slot is not None:
+            get_all.ottl_remove_key = _remove_key(slot, kvs_of, guard_of)  # type: ignore[attr-defined]
         return get_all, set_all
 
     first, rest = keys[0], keys[1:]
     constant = getattr(first, "ottl_constant", None)
-    if constant is not None and isinstance(constant[0], str) and not rest:
-        return _map_key_access(pair_of, constant[0])
+    if slot is not None and constant is not None and isinstance(constant[0], str) and not rest:
+        return _map_key_access(slot, kvs_of, guard_of, constant[0])
 
     def get(t: Any) -> Any:
         key = first(t)
@@ -170,115 +236,109 @@ def _map_access(
     return get, set_
 
 
-def _map_key_access(pair_of: Callable[[Any], tuple[Any, Any]], key: str) -> tuple[Getter, Setter]:
-    """``attributes["literal"]``, the most common path. Statements on one item usually touch the
-    same attribute list several times; each scan walks protobuf wrappers (about as costly as a
-    statement), so the first access indexes the list's keys for the item and later ones look
-    them up, while the data's write generation says nothing else changed it."""
+# value kinds read_value wraps in a view; the others are the protobuf field itself
+_NESTED = frozenset(("kvlist_value", "array_value"))
+
+
+def _map_key_access(
+    slot: int, kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any], key: str
+) -> tuple[Getter, Setter]:
+    """``attributes["literal"]``, the most common path, through the item's key index of the
+    list (see keyindex): the index check and the value read are inlined, this runs per item
+    and per statement."""
 
     def get(t: Any) -> Any:
-        kvs, guard = pair_of(t)
-        index = _key_index(t, kvs, guard)
-        if index is None:
-            for kv in kvs:
-                if kv.key == key:
-                    return read_value(kv.value, guard)
-            return None
-        position = index.positions.get(key)
-        return None if position is None else read_value(index.items[position].value, guard)
-
-    def set_(t: Any, value: Any) -> None:
-        kvs, guard = pair_of(t)
-        index = _key_index(t, kvs, guard)
-        guard.before_write()
-        if index is None:
-            write_value(put_kv(kvs, key), value)
-            return
-        position = index.positions.get(key)
+        index: KeyIndex | None = t._ix[slot]
+        if index is None or t._ixgen != t._ixguard.write_generation:
+            index = build_index(t, slot, kvs_of, guard_of)
+            if index is None:
+                value = find_kv(kvs_of(t), key)
+                return None if value is None else read_value(value, guard_of(t))
+        position = index.get(key)
         if position is None:
-            kv = kvs.add()
-            kv.key = key
-            index.append(key, kv)
-        else:
-            kv = index.items[position]
-        write_value(kv.value, value)
-        index.generation = guard.write_generation  # this write kept it true
+            if index.complete:
+                return None
+            position = index.scan_to(key)
+            if position is None:
+                return None
+        pb = index.entries[position].value
+        text = pb.string_value  # non-empty only when the value is a string: one call, not two
+        if text:
+            return text
+        kind = pb.WhichOneof("value")
+        if kind is None:
+            return None
+        if kind in _NESTED:
+            return read_value(pb, t._ixguard)
+        return getattr(pb, kind)
 
-    return get, set_
+    def make(value_of: Getter | None) -> Callable[..., None]:
+        getter, literal, is_literal = _value_source(value_of)
+
+        def set_(t: Any, value: Any = None) -> None:
+            if is_literal:
+                value = literal
+            elif getter is not None:
+                value = getter(t)
+            index: KeyIndex | None = t._ix[slot]
+            if index is None or t._ixgen != t._ixguard.write_generation:
+                index = build_index(t, slot, kvs_of, guard_of)
+                if index is None:
+                    guard_of(t).before_write()
+                    write_value(put_kv(kvs_of(t), key), value)
+                    return
+            guard = t._ixguard  # the index is true: this write keeps it so (see keyindex)
+            guard.before_write()
+            t._ixgen = guard.write_generation
+            position = index.get(key)
+            if position is None and not index.complete:
+                position = index.scan_to(key)
+            if position is None:  # a new key, at the end: the index is complete
+                kv = index.kvs.add()
+                kv.key = key
+                index[key] = len(index.entries)
+                index.entries.append(kv)
+            else:
+                kv = index.entries[position]
+            if type(value) is str:
+                kv.value.string_value = value
+            else:
+                write_value(kv.value, value)
+
+        return set_
+
+    # what codegen needs to do the same inline
+    build = index_builder(slot, kvs_of, guard_of)
+    get.ottl_inline = ("key_read", slot, key, build, get)  # type: ignore[attr-defined]
+    setter = _fusable(make)
+    setter.ottl_inline = ("key_write", slot, key, build)  # type: ignore[attr-defined]
+    return get, setter
 
 
-def _remove_key(pair_of: Callable[[Any], tuple[Any, Any]]) -> Callable[[Any, str], bool]:
+def _remove_key(slot: int, kvs_of: Callable[[Any], Any], guard_of: Callable[[Any], Any]) -> Callable[[Any, str], bool]:
     """``delete_key`` on an attribute map through the item's key index: the removal finds its
     position without a scan and keeps the index true instead of forcing a rebuild."""
 
     def remove(t: Any, key: str) -> bool:
-        kvs, guard = pair_of(t)
-        index = _key_index(t, kvs, guard)
-        if index is None:
-            return Map(kvs, guard).remove(key)
-        position = index.positions.get(key)
+        index: KeyIndex | None = t._ix[slot]
+        if index is None or t._ixgen != t._ixguard.write_generation:
+            index = build_index(t, slot, kvs_of, guard_of)
+            if index is None:
+                return Map(kvs_of(t), guard_of(t)).remove(key)
+        position = index.get(key)
+        if position is None and not index.complete:
+            position = index.scan_to(key)
         if position is None:
             return False
+        guard = t._ixguard
         guard.before_write()
-        del kvs[position]
-        index.remove(position)
-        index.generation = guard.write_generation
+        t._ixgen = guard.write_generation
+        del index.kvs[position]
+        index.remove(position, key)
         return True
 
+    remove.ottl_inline = ("key_remove", slot, index_builder(slot, kvs_of, guard_of))  # type: ignore[attr-defined]
     return remove
-
-
-#: indexes an item context keeps at most (its attributes, its resource's, its scope's, ...)
-_INDEXES_PER_CONTEXT = 6
-
-
-class _KeyIndex:
-    """The KeyValue wrappers of one attribute list in order, and each key's first position (the
-    entry a scan would find). Holds ``kvs`` so that its id stays unique while the index is kept."""
-
-    __slots__ = ("generation", "items", "keys", "kvs", "positions")
-
-    def __init__(self, kvs: Any, generation: int) -> None:
-        self.kvs = kvs
-        self.generation = generation
-        self.items: list[Any] = list(kvs)
-        self.keys: list[str] = [kv.key for kv in self.items]
-        self.positions: dict[str, int] = {}
-        self._reposition()
-
-    def _reposition(self) -> None:
-        positions = self.positions
-        positions.clear()
-        for i, k in enumerate(self.keys):
-            positions.setdefault(k, i)
-
-    def append(self, key: str, kv: Any) -> None:
-        self.items.append(kv)
-        self.keys.append(key)
-        self.positions.setdefault(key, len(self.keys) - 1)
-
-    def remove(self, position: int) -> None:
-        del self.items[position]
-        del self.keys[position]
-        self._reposition()
-
-
-def _key_index(t: Any, kvs: Any, guard: Any) -> _KeyIndex | None:
-    """The key index of the list ``kvs`` for the item ``t``, rebuilt when the data was written
-    since; None for data without a write generation (standalone views)."""
-    generation = getattr(guard, "write_generation", None)
-    if generation is None:
-        return None
-    indexes: dict[int, _KeyIndex] | None = t._kvindex
-    if indexes is None:
-        indexes = t._kvindex = {}
-    index = indexes.get(id(kvs))
-    if index is not None and index.generation == generation:
-        return index
-    if len(indexes) >= _INDEXES_PER_CONTEXT:
-        indexes.clear()
-    index = indexes[id(kvs)] = _KeyIndex(kvs, generation)
-    return index
 
 
 def _value_access(
@@ -303,10 +363,6 @@ def _value_access(
         write_value(slot, value)
 
     return get, set_
-
-
-def _guard(view_of: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda t: view_of(t)._guard
 
 
 # --- per context ----------------------------------------------------------------------------
@@ -355,20 +411,16 @@ def _need_no_sub(path: str, sub: list[str], allowed: tuple[str, ...] = ()) -> st
 # Every builder gets (view_of, sub_fields, keys, tctx_attr) and returns (get, set).
 
 
-def _common_attributes(view_of: Callable[[Any], Any], field: str = "attributes") -> Callable[..., Any]:
-    getter = attrgetter("_pb." + field)
-
-    def pair_of(t: Any) -> tuple[Any, Any]:
-        view = view_of(t)
-        return getattr(view._pb, field), view._guard
+def _common_attributes(view_of: _Level, field: str = "attributes") -> Callable[..., Any]:
+    kvs_of = attrgetter(f"{view_of.pb_path}.{field}")
 
     def build(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
-        return _map_access(lambda t: getter(view_of(t)), _guard(view_of), keys, pair_of)
+        return _map_access(kvs_of, view_of.guard, keys, view_of.slot)
 
     return build
 
 
-def _resource_paths(view_of: Callable[[Any], Any], container_of: Callable[[Any], Any]) -> dict[str, Any]:
+def _resource_paths(view_of: _Level, container_of: _Level) -> dict[str, Any]:
     return {
         "attributes": _common_attributes(view_of),
         "dropped_attributes_count": lambda sub, keys: _int_field(view_of, "dropped_attributes_count"),
@@ -376,7 +428,7 @@ def _resource_paths(view_of: Callable[[Any], Any], container_of: Callable[[Any],
     }
 
 
-def _scope_paths(view_of: Callable[[Any], Any], container_of: Callable[[Any], Any]) -> dict[str, Any]:
+def _scope_paths(view_of: _Level, container_of: _Level) -> dict[str, Any]:
     return {
         "name": lambda sub, keys: _str_field(view_of, "name"),
         "version": lambda sub, keys: _str_field(view_of, "version"),
@@ -386,7 +438,7 @@ def _scope_paths(view_of: Callable[[Any], Any], container_of: Callable[[Any], An
     }
 
 
-def _trace_state(view_of: Callable[[Any], Any], keys: list[Getter]) -> tuple[Getter, Setter | None]:
+def _trace_state(view_of: _Level, keys: list[Getter]) -> tuple[Getter, Setter | None]:
     def parse(text: str) -> list[tuple[str, str]]:
         out = []
         for member in text.split(","):
@@ -404,7 +456,7 @@ def _trace_state(view_of: Callable[[Any], Any], keys: list[Getter]) -> tuple[Get
 
     def get(t: Any) -> Any:
         key = key_of(t)
-        for k, v in parse(view_of(t)._pb.trace_state):
+        for k, v in parse(view_of.pb(t).trace_state):
             if k == key:
                 return v
         return None
@@ -413,14 +465,14 @@ def _trace_state(view_of: Callable[[Any], Any], keys: list[Getter]) -> tuple[Get
         if not isinstance(value, str):
             return
         key = key_of(t)
-        members = [(k, v) for k, v in parse(view_of(t)._pb.trace_state) if k != key]
+        members = [(k, v) for k, v in parse(view_of.pb(t).trace_state) if k != key]
         members.insert(0, (key, value))
-        view_of(t).mutable_proto().trace_state = ",".join(f"{k}={v}" for k, v in members)
+        view_of.mutable(t).trace_state = ",".join(f"{k}={v}" for k, v in members)
 
     return get, set_
 
 
-def _span_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
+def _span_paths(view_of: _Level) -> dict[str, Any]:
     def kind(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
         which = _need_no_sub("kind", sub, ("string", "deprecated_string"))
         if which is None:
@@ -428,12 +480,12 @@ def _span_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
         names = _KIND_NAMES if which == "string" else _KIND_DEPRECATED
 
         def get(t: Any) -> Any:
-            value = view_of(t)._pb.kind
+            value = view_of.pb(t).kind
             return names[value] if 0 <= value < len(names) else ""
 
         def set_(t: Any, value: Any) -> None:
             if isinstance(value, str) and value in names:
-                view_of(t).mutable_proto().kind = names.index(value)
+                view_of.mutable(t).kind = names.index(value)
 
         return get, set_
 
@@ -446,17 +498,13 @@ def _span_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
         return build
 
     def status(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
-        status_of = attrgetter("status")
+        status_of = _Level("span.status", "span_pb.status", "span_guard", None)
         if not sub:
-
-            def get(t: Any) -> Any:
-                return status_of(view_of(t))
-
-            return get, None
+            return status_of.view, None
         if sub == ["code"]:
-            return _int_field(lambda t: status_of(view_of(t)), "code")
+            return _int_field(status_of, "code")
         if sub == ["message"]:
-            return _str_field(lambda t: status_of(view_of(t)), "message")
+            return _str_field(status_of, "message")
         raise CompileError(f'path "status" has no field "{".".join(sub)}"')
 
     def listing(field: str) -> Callable[..., tuple[Getter, Setter | None]]:
@@ -490,7 +538,7 @@ def _span_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
     }
 
 
-def _spanevent_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
+def _spanevent_paths(view_of: _Level) -> dict[str, Any]:
     def index(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
         def get(t: Any) -> int:
             # Go's GetEventIndex: the index exists only where the caller set WithEventIndex.
@@ -515,16 +563,16 @@ def _spanevent_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
 _METRIC_TYPES = {None: 0, "gauge": 1, "sum": 2, "histogram": 3, "exponential_histogram": 4, "summary": 5}
 
 
-def _metric_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
+def _metric_paths(view_of: _Level) -> dict[str, Any]:
     def mtype(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
         def get(t: Any) -> Any:
-            return _METRIC_TYPES[view_of(t)._pb.WhichOneof("data")]
+            return _METRIC_TYPES[view_of.pb(t).WhichOneof("data")]
 
         return get, None
 
     def temporality(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
         def get(t: Any) -> Any:
-            pb = view_of(t)._pb
+            pb = view_of.pb(t)
             kind = pb.WhichOneof("data")
             if kind in ("sum", "histogram", "exponential_histogram"):
                 return getattr(pb, kind).aggregation_temporality
@@ -533,21 +581,21 @@ def _metric_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
         def set_(t: Any, value: Any) -> None:
             if not _int(value):
                 return
-            pb = view_of(t)._pb
+            pb = view_of.pb(t)
             kind = pb.WhichOneof("data")
             if kind in ("sum", "histogram", "exponential_histogram"):
-                getattr(view_of(t).mutable_proto(), kind).aggregation_temporality = value
+                getattr(view_of.mutable(t), kind).aggregation_temporality = value
 
         return get, set_
 
     def monotonic(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
         def get(t: Any) -> Any:
-            pb = view_of(t)._pb
+            pb = view_of.pb(t)
             return pb.sum.is_monotonic if pb.WhichOneof("data") == "sum" else False
 
         def set_(t: Any, value: Any) -> None:
-            if isinstance(value, bool) and view_of(t)._pb.WhichOneof("data") == "sum":
-                view_of(t).mutable_proto().sum.is_monotonic = value
+            if isinstance(value, bool) and view_of.pb(t).WhichOneof("data") == "sum":
+                view_of.mutable(t).sum.is_monotonic = value
 
         return get, set_
 
@@ -577,17 +625,16 @@ _EXPO = metrics_pb2.ExponentialHistogramDataPoint
 _SUMMARY = metrics_pb2.SummaryDataPoint
 
 
-def _datapoint_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
+def _datapoint_paths(view_of: _Level) -> dict[str, Any]:
     def typed(field: str, types: tuple[type, ...], check: Callable[[Any], bool]) -> Callable[..., Any]:
         def build(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
             def get(t: Any) -> Any:
-                pb = view_of(t)._pb
+                pb = view_of.pb(t)
                 return getattr(pb, field) if isinstance(pb, types) else None
 
             def set_(t: Any, value: Any) -> None:
-                view = view_of(t)
-                if isinstance(view._pb, types) and check(value):
-                    setattr(view.mutable_proto(), field, value)
+                if isinstance(view_of.pb(t), types) and check(value):
+                    setattr(view_of.mutable(t), field, value)
 
             return get, set_
 
@@ -602,7 +649,7 @@ def _datapoint_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
     def repeated(field: str, types: tuple[type, ...], item: type) -> Callable[..., Any]:
         def build(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
             def get(t: Any) -> Any:
-                pb = view_of(t)._pb
+                pb = view_of.pb(t)
                 if not isinstance(pb, types):
                     return None
                 values = list(getattr(pb, field))
@@ -610,9 +657,8 @@ def _datapoint_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
                 return UnstorableList(values, "[]uint64") if item is int else values
 
             def set_(t: Any, value: Any) -> None:
-                view = view_of(t)
-                if isinstance(view._pb, types) and isinstance(value, list) and all(type(v) is item for v in value):
-                    getattr(view.mutable_proto(), field)[:] = value
+                if isinstance(view_of.pb(t), types) and isinstance(value, list) and all(type(v) is item for v in value):
+                    getattr(view_of.mutable(t), field)[:] = value
 
             return get, set_
 
@@ -623,7 +669,7 @@ def _datapoint_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
             which = _need_no_sub(side, sub, ("offset", "bucket_counts"))
 
             def get(t: Any) -> Any:
-                pb = view_of(t)._pb
+                pb = view_of.pb(t)
                 if not isinstance(pb, _EXPO):
                     return None
                 b = getattr(pb, side)
@@ -632,13 +678,12 @@ def _datapoint_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
                 return b.offset if which == "offset" else UnstorableList(b.bucket_counts, "[]uint64")
 
             def set_(t: Any, value: Any) -> None:
-                view = view_of(t)
-                if not isinstance(view._pb, _EXPO) or which is None:
+                if not isinstance(view_of.pb(t), _EXPO) or which is None:
                     return
                 if which == "offset" and _int(value):
-                    getattr(view.mutable_proto(), side).offset = value
+                    getattr(view_of.mutable(t), side).offset = value
                 elif which == "bucket_counts" and isinstance(value, list) and all(_int(v) for v in value):
-                    getattr(view.mutable_proto(), side).bucket_counts[:] = value
+                    getattr(view_of.mutable(t), side).bucket_counts[:] = value
 
             return get, set_
 
@@ -683,8 +728,8 @@ def _datapoint_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
     }
 
 
-def _log_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
-    body_of = attrgetter("_pb.body")
+def _log_paths(view_of: _Level) -> dict[str, Any]:
+    body_of = attrgetter(f"{view_of.pb_path}.body")
 
     def body(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
         if _need_no_sub("body", sub, ("string",)):
@@ -692,14 +737,14 @@ def _log_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
                 raise CompileError('cannot index path "body.string"')
 
             def get(t: Any) -> Any:
-                return view_of(t).body.as_string()
+                return Value(view_of.pb(t).body).as_string()
 
             def set_(t: Any, value: Any) -> None:
                 if isinstance(value, str):
-                    view_of(t).mutable_proto().body.string_value = value
+                    view_of.mutable(t).body.string_value = value
 
             return get, set_
-        return _value_access(lambda t: body_of(view_of(t)), _guard(view_of), keys)
+        return _value_access(body_of, view_of.guard, keys)
 
     def ids(field: str, size: int, what: str) -> Callable[..., tuple[Getter, Setter | None]]:
         def build(sub: list[str], keys: list[Getter]) -> tuple[Getter, Setter | None]:
@@ -726,15 +771,22 @@ def _log_paths(view_of: Callable[[Any], Any]) -> dict[str, Any]:
     }
 
 
-_VIEW_ATTR = {
-    "resource": "resource",
-    "scope": "scope",
-    "span": "span",
-    "spanevent": "event",
-    "metric": "metric",
-    "datapoint": "datapoint",
-    "log": "log",
+# obj -> (view attribute, protobuf attribute chain, guard attribute chain, key index slot)
+_LEVELS: dict[str, tuple[str, str, str, int]] = {
+    "resource": ("resource", "resource._pb", "resource._guard", IX_RESOURCE),
+    "scope": ("scope", "scope._pb", "scope._guard", IX_SCOPE),
+    "span": ("span", "span_pb", "span_guard", IX_ITEM),
+    "spanevent": ("event", "event_pb", "event_guard", IX_SUB),
+    "metric": ("metric", "metric_pb", "metric_guard", IX_ITEM),
+    "datapoint": ("datapoint", "datapoint_pb", "datapoint_guard", IX_SUB),
+    "log": ("log", "log_pb", "log_guard", IX_ITEM),
 }
+
+
+def _container(name: str) -> _Level:
+    """The ResourceX / ScopeX container (``schema_url``), a view held by the context."""
+    return _Level(name, f"{name}._pb", f"{name}._guard", None)
+
 
 _LABELS = {
     "resource": "Resource",
@@ -748,11 +800,11 @@ _LABELS = {
 
 
 def _table(obj: str) -> dict[str, Any]:
-    view_of = attrgetter(_VIEW_ATTR[obj])
+    view_of = _Level(*_LEVELS[obj])
     if obj == "resource":
-        return _resource_paths(view_of, attrgetter("resource_container"))
+        return _resource_paths(view_of, _container("resource_container"))
     if obj == "scope":
-        return _scope_paths(view_of, attrgetter("scope_container"))
+        return _scope_paths(view_of, _container("scope_container"))
     if obj == "span":
         return _span_paths(view_of)
     if obj == "spanevent":
@@ -764,7 +816,7 @@ def _table(obj: str) -> dict[str, Any]:
     return _log_paths(view_of)
 
 
-_TABLES: dict[str, dict[str, Any]] = {name: _table(name) for name in _VIEW_ATTR}
+_TABLES: dict[str, dict[str, Any]] = {name: _table(name) for name in _LEVELS}
 
 
 def segments_of(obj: str) -> list[str]:

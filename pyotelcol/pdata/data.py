@@ -131,7 +131,8 @@ class PData(Generic[M]):
     def before_write(self) -> None:
         """The write guard every view of this data runs before a change (Go's ``State``):
         shared read-only data refuses; owned data forgets its wire bytes and item count."""
-        self.ensure_writable()
+        if self._read_only:  # checked here first: this runs on every write
+            self.ensure_writable()
         if self._msg is None:
             self.message  # noqa: B018 - parse now: the bytes are about to be dropped
         self._wire = None

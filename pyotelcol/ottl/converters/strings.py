@@ -39,6 +39,9 @@ Item = Callable[[Any], Any]
 def build_concat(vals: list[Getter], delimiter: Getter) -> Item:
     """Go: each value through the StringLikeGetter (maps and slices as JSON), nil as
     ``<nil>``, joined with the delimiter (a string)."""
+    constant = getattr(delimiter, "ottl_constant", None)
+    if constant is not None and isinstance(constant[0], str):
+        return _concat_literal(vals, constant[0])
 
     def run(tctx: Any) -> str:
         sep = expect_string(delimiter(tctx))
@@ -48,6 +51,24 @@ def build_concat(vals: list[Getter], delimiter: Getter) -> Item:
             parts.append("<nil>" if text is None else text)
         return sep.join(parts)
 
+    return run
+
+
+def _concat_literal(vals: list[Getter], sep: str) -> Item:
+    """Concat with a literal delimiter, the usual form: strings are joined as they are."""
+
+    def run(tctx: Any) -> str:
+        parts = []
+        for getter in vals:
+            value = getter(tctx)
+            if type(value) is not str:
+                value = string_like(value)
+                if value is None:
+                    value = "<nil>"
+            parts.append(value)
+        return sep.join(parts)
+
+    run.ottl_inline = ("concat", vals, sep)  # type: ignore[attr-defined]  # see ottl.codegen
     return run
 
 
