@@ -62,9 +62,9 @@ def grpc_export(target: int | str, body: bytes) -> grpc.StatusCode:
     """Export ``body`` to a loopback port or a ``unix:`` target; the call's status."""
     with grpc.insecure_channel(f"127.0.0.1:{target}" if isinstance(target, int) else target) as channel:
         try:
-            channel.unary_unary(EXPORT)(body, timeout=10)
+            channel.unary_unary(EXPORT, None, None)(body, timeout=10)
         except grpc.RpcError as err:
-            return err.code()  # type: ignore[no-any-return]
+            return err.code()
     return grpc.StatusCode.OK
 
 
@@ -77,7 +77,7 @@ def http_export(port: int, body: bytes) -> int:
 
 
 def span_names(out: Path) -> list[str]:
-    names = []
+    names: list[str] = []
     for line in out.read_text().splitlines() if out.exists() else []:
         for rs in json.loads(line).get("resourceSpans", []):
             for ss in rs["scopeSpans"]:
