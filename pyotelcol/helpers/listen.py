@@ -291,7 +291,8 @@ def claim_grpc_address(host: str | None, port: int, transport: str, server: obje
     held = _handed_over(key)
     if port != 0 and not reuse_port_allowed() and held is None:
         taken = probe_bind_error(host, port, transport)
-        if taken is not None:
+        # only "taken" answers here; anything else (no IPv4 on the host...) is grpcio's to find
+        if taken is not None and taken.errno in (errno.EADDRINUSE, errno.EACCES):
             raise taken
     return AddressClaim(key, _hold(key, None, server), held.server if held is not None else None)
 
