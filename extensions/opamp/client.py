@@ -35,10 +35,19 @@ _MAX_BACKOFF = 30.0
 _RETRIABLE = (aiohttp.ClientError, OSError, TimeoutError, LookupError)
 
 
+_OWN_TELEMETRY = (
+    ("metrics", pb.AgentCapabilities_ReportsOwnMetrics),
+    ("traces", pb.AgentCapabilities_ReportsOwnTraces),
+    ("logs", pb.AgentCapabilities_ReportsOwnLogs),
+)
+
+
 @dataclass
 class ClientCallbacks:
     effective_config: Callable[[], pb.EffectiveConfig | None]
     on_remote_config: Callable[[pb.AgentRemoteConfig], None]
+    #: (signal, offer) for own_metrics / own_traces / own_logs offers the agent's capabilities allow
+    on_own_telemetry: Callable[[str, pb.TelemetryConnectionSettings], None]
     headers: Callable[[], Awaitable[Mapping[str, str]]]
 
 
@@ -151,6 +160,15 @@ class OpAMPClient:
                 self._callbacks.on_remote_config(msg.remote_config)
             else:
                 self._log.debug("Ignoring RemoteConfig, agent does not have AcceptsRemoteConfig capability")
+        if msg.HasField("connection_settings"):
+            offers = msg.connection_settings
+            for signal, capability in _OWN_TELEMETRY:
+                if not offers.HasField(f"own_{signal}"):
+                    continue
+                if self.has(capability):
+                    self._callbacks.on_own_telemetry(signal, getattr(offers, f"own_{signal}"))
+                else:
+                    self._log.debug(f"Ignoring own {signal} settings, the agent does not report its own {signal}")
         if msg.HasField("error_response"):
             err = msg.error_response
             self._log.error("OpAMP server returned an error response", extra={"fields": {"message": err.error_message}})

@@ -71,6 +71,11 @@ class Capabilities:
     #: pyotelcol addition (Go has no remote config in this extension): accept AgentRemoteConfig
     #: offers and apply them through the host's reload path; reports their status too.
     accepts_remote_config: bool = False
+    #: pyotelcol additions (Go leaves them to the supervisor): send the collector's own
+    #: metrics, spans, log records where the server's ConnectionSettingsOffers say.
+    reports_own_metrics: bool = False
+    reports_own_traces: bool = False
+    reports_own_logs: bool = False
 
 
 @dataclass

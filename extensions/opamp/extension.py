@@ -60,6 +60,12 @@ def capability_bits(cfg: Config) -> int:
         bits |= pb.AgentCapabilities_ReportsAvailableComponents
     if caps.accepts_remote_config:
         bits |= pb.AgentCapabilities_AcceptsRemoteConfig | pb.AgentCapabilities_ReportsRemoteConfig
+    if caps.reports_own_metrics:
+        bits |= pb.AgentCapabilities_ReportsOwnMetrics
+    if caps.reports_own_traces:
+        bits |= pb.AgentCapabilities_ReportsOwnTraces
+    if caps.reports_own_logs:
+        bits |= pb.AgentCapabilities_ReportsOwnLogs
     return int(bits)
 
 
@@ -117,6 +123,7 @@ class OpAMPExtension:
         self._log = settings.telemetry.logger
         self._key = str(settings.id)
         self._host: Host | None = None
+        self._own_telemetry_offers: dict[str, bytes] = {}
         self._health = HealthAggregator()
         self._client: OpAMPClient | None = None
         self._transport: Transport | None = None
@@ -217,7 +224,7 @@ class OpAMPExtension:
             capability_bits(cfg),
             description,
             available,
-            ClientCallbacks(self._effective_config, self._on_remote_config, self._auth_headers),
+            ClientCallbacks(self._effective_config, self._on_remote_config, self._on_own_telemetry, self._auth_headers),
             self._log,
         )
         if self._pending_health is not None:
@@ -299,6 +306,21 @@ class OpAMPExtension:
         # Not a task of this extension: the reload may shut this extension down and must not
         # cancel itself half way.
         task = asyncio.ensure_future(self._apply(offer))
+        _APPLYING.add(task)
+        task.add_done_callback(_APPLYING.discard)
+
+    def _on_own_telemetry(self, signal: str, offer: pb.TelemetryConnectionSettings) -> None:
+        """Send the collector's own ``signal`` to the offered OTLP/HTTP endpoint ("" stops)."""
+        offered = getattr(getattr(self._host, "telemetry", None), f"offered_{signal}", None)
+        if offered is None:
+            self._log.warning(f"Own {signal} offered, but this collector's {signal} are off (service.telemetry)")
+            return
+        raw = offer.SerializeToString()
+        if raw == self._own_telemetry_offers.get(signal):
+            return  # the same offer again (servers repeat their settings)
+        self._own_telemetry_offers[signal] = raw
+        headers = {h.key: h.value for h in offer.headers.headers}
+        task = asyncio.ensure_future(offered.offer(offer.destination_endpoint, headers))
         _APPLYING.add(task)
         task.add_done_callback(_APPLYING.discard)
 

@@ -15,7 +15,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x65xtensions/opamp/opamp.proto\x12\x0fpyotelcol.opamp\"\xf0\x01\n\x08\x41nyValue\x12\x16\n\x0cstring_value\x18\x01 \x01(\tH\x00\x12\x14\n\nbool_value\x18\x02 \x01(\x08H\x00\x12\x13\n\tint_value\x18\x03 \x01(\x03H\x00\x12\x16\n\x0c\x64ouble_value\x18\x04 \x01(\x01H\x00\x12\x32\n\x0b\x61rray_value\x18\x05 \x01(\x0b\x32\x1b.pyotelcol.opamp.ArrayValueH\x00\x12\x35\n\x0ckvlist_value\x18\x06 \x01(\x0b\x32\x1d.pyotelcol.opamp.KeyValueListH\x00\x12\x15\n\x0b\x62ytes_value\x18\x07 \x01(\x0cH\x00\x42\x07\n\x05value\"7\n\nArrayValue\x12)\n\x06values\x18\x01 \x03(\x0b\x32\x19.pyotelcol.opamp.AnyValue\"9\n\x0cKeyValueList\x12)\n\x06values\x18\x01 \x03(\x0b\x32\x19.pyotelcol.opamp.KeyValue\"A\n\x08KeyValue\x12\x0b\n\x03key\x18\x01 \x01(\t\x12(\n\x05value\x18\x02 \x01(\x0b\x32\x19.pyotelcol.opamp.AnyValue\"\xcf\x03\n\rAgentToServer\x12\x14\n\x0cinstance_uid\x18\x01 \x01(\x0c\x12\x14\n\x0csequence_num\x18\x02 \x01(\x04\x12<\n\x11\x61gent_description\x18\x03 \x01(\x0b\x32!.pyotelcol.opamp.AgentDescription\x12\x14\n\x0c\x63\x61pabilities\x18\x04 \x01(\x04\x12\x30\n\x06health\x18\x05 \x01(\x0b\x32 .pyotelcol.opamp.ComponentHealth\x12:\n\x10\x65\x66\x66\x65\x63tive_config\x18\x06 \x01(\x0b\x32 .pyotelcol.opamp.EffectiveConfig\x12\x41\n\x14remote_config_status\x18\x07 \x01(\x0b\x32#.pyotelcol.opamp.RemoteConfigStatus\x12:\n\x10\x61gent_disconnect\x18\t \x01(\x0b\x32 .pyotelcol.opamp.AgentDisconnect\x12\r\n\x05\x66lags\x18\n \x01(\x04\x12\x42\n\x14\x61vailable_components\x18\x0e \x01(\x0b\x32$.pyotelcol.opamp.AvailableComponents\"\x11\n\x0f\x41gentDisconnect\"\xc3\x01\n\x13\x41vailableComponents\x12H\n\ncomponents\x18\x01 \x03(\x0b\x32\x34.pyotelcol.opamp.AvailableComponents.ComponentsEntry\x12\x0c\n\x04hash\x18\x02 \x01(\x0c\x1aT\n\x0f\x43omponentsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32!.pyotelcol.opamp.ComponentDetails:\x02\x38\x01\"\xed\x01\n\x10\x43omponentDetails\x12+\n\x08metadata\x18\x01 \x03(\x0b\x32\x19.pyotelcol.opamp.KeyValue\x12Q\n\x11sub_component_map\x18\x02 \x03(\x0b\x32\x36.pyotelcol.opamp.ComponentDetails.SubComponentMapEntry\x1aY\n\x14SubComponentMapEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32!.pyotelcol.opamp.ComponentDetails:\x02\x38\x01\"\x87\x02\n\rServerToAgent\x12\x14\n\x0cinstance_uid\x18\x01 \x01(\x0c\x12<\n\x0e\x65rror_response\x18\x02 \x01(\x0b\x32$.pyotelcol.opamp.ServerErrorResponse\x12\x39\n\rremote_config\x18\x03 \x01(\x0b\x32\".pyotelcol.opamp.AgentRemoteConfig\x12\r\n\x05\x66lags\x18\x06 \x01(\x04\x12\x14\n\x0c\x63\x61pabilities\x18\x07 \x01(\x04\x12\x42\n\x14\x61gent_identification\x18\x08 \x01(\x0b\x32$.pyotelcol.opamp.AgentIdentification\"\xa1\x01\n\x13ServerErrorResponse\x12\x36\n\x04type\x18\x01 \x01(\x0e\x32(.pyotelcol.opamp.ServerErrorResponseType\x12\x15\n\rerror_message\x18\x02 \x01(\t\x12\x30\n\nretry_info\x18\x03 \x01(\x0b\x32\x1a.pyotelcol.opamp.RetryInfoH\x00\x42\t\n\x07\x44\x65tails\",\n\tRetryInfo\x12\x1f\n\x17retry_after_nanoseconds\x18\x01 \x01(\x04\"\x8c\x01\n\x10\x41gentDescription\x12\x39\n\x16identifying_attributes\x18\x01 \x03(\x0b\x32\x19.pyotelcol.opamp.KeyValue\x12=\n\x1anon_identifying_attributes\x18\x02 \x03(\x0b\x32\x19.pyotelcol.opamp.KeyValue\"\xb8\x02\n\x0f\x43omponentHealth\x12\x0f\n\x07healthy\x18\x01 \x01(\x08\x12\x1c\n\x14start_time_unix_nano\x18\x02 \x01(\x06\x12\x12\n\nlast_error\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x1d\n\x15status_time_unix_nano\x18\x05 \x01(\x06\x12V\n\x14\x63omponent_health_map\x18\x06 \x03(\x0b\x32\x38.pyotelcol.opamp.ComponentHealth.ComponentHealthMapEntry\x1a[\n\x17\x43omponentHealthMapEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12/\n\x05value\x18\x02 \x01(\x0b\x32 .pyotelcol.opamp.ComponentHealth:\x02\x38\x01\"F\n\x0f\x45\x66\x66\x65\x63tiveConfig\x12\x33\n\nconfig_map\x18\x01 \x01(\x0b\x32\x1f.pyotelcol.opamp.AgentConfigMap\"\x83\x01\n\x12RemoteConfigStatus\x12\x1f\n\x17last_remote_config_hash\x18\x01 \x01(\x0c\x12\x35\n\x06status\x18\x02 \x01(\x0e\x32%.pyotelcol.opamp.RemoteConfigStatuses\x12\x15\n\rerror_message\x18\x03 \x01(\t\"/\n\x13\x41gentIdentification\x12\x18\n\x10new_instance_uid\x18\x01 \x01(\x0c\"Y\n\x11\x41gentRemoteConfig\x12/\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x1f.pyotelcol.opamp.AgentConfigMap\x12\x13\n\x0b\x63onfig_hash\x18\x02 \x01(\x0c\"\xa8\x01\n\x0e\x41gentConfigMap\x12\x42\n\nconfig_map\x18\x01 \x03(\x0b\x32..pyotelcol.opamp.AgentConfigMap.ConfigMapEntry\x1aR\n\x0e\x43onfigMapEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12/\n\x05value\x18\x02 \x01(\x0b\x32 .pyotelcol.opamp.AgentConfigFile:\x02\x38\x01\"5\n\x0f\x41gentConfigFile\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t*c\n\x12\x41gentToServerFlags\x12\"\n\x1e\x41gentToServerFlags_Unspecified\x10\x00\x12)\n%AgentToServerFlags_RequestInstanceUid\x10\x01*\x92\x01\n\x12ServerToAgentFlags\x12\"\n\x1eServerToAgentFlags_Unspecified\x10\x00\x12&\n\"ServerToAgentFlags_ReportFullState\x10\x01\x12\x30\n,ServerToAgentFlags_ReportAvailableComponents\x10\x02*\xb8\x01\n\x12ServerCapabilities\x12\"\n\x1eServerCapabilities_Unspecified\x10\x00\x12$\n ServerCapabilities_AcceptsStatus\x10\x01\x12)\n%ServerCapabilities_OffersRemoteConfig\x10\x02\x12-\n)ServerCapabilities_AcceptsEffectiveConfig\x10\x04*\x8f\x01\n\x17ServerErrorResponseType\x12#\n\x1fServerErrorResponseType_Unknown\x10\x00\x12&\n\"ServerErrorResponseType_BadRequest\x10\x01\x12\'\n#ServerErrorResponseType_Unavailable\x10\x02*\xcc\x05\n\x11\x41gentCapabilities\x12!\n\x1d\x41gentCapabilities_Unspecified\x10\x00\x12#\n\x1f\x41gentCapabilities_ReportsStatus\x10\x01\x12)\n%AgentCapabilities_AcceptsRemoteConfig\x10\x02\x12,\n(AgentCapabilities_ReportsEffectiveConfig\x10\x04\x12%\n!AgentCapabilities_AcceptsPackages\x10\x08\x12,\n(AgentCapabilities_ReportsPackageStatuses\x10\x10\x12&\n\"AgentCapabilities_ReportsOwnTraces\x10 \x12\'\n#AgentCapabilities_ReportsOwnMetrics\x10@\x12%\n AgentCapabilities_ReportsOwnLogs\x10\x80\x01\x12\x35\n0AgentCapabilities_AcceptsOpAMPConnectionSettings\x10\x80\x02\x12\x35\n0AgentCapabilities_AcceptsOtherConnectionSettings\x10\x80\x04\x12,\n\'AgentCapabilities_AcceptsRestartCommand\x10\x80\x08\x12$\n\x1f\x41gentCapabilities_ReportsHealth\x10\x80\x10\x12*\n%AgentCapabilities_ReportsRemoteConfig\x10\x80 \x12\'\n\"AgentCapabilities_ReportsHeartbeat\x10\x80@\x12\x32\n,AgentCapabilities_ReportsAvailableComponents\x10\x80\x80\x01*\x9c\x01\n\x14RemoteConfigStatuses\x12\x1e\n\x1aRemoteConfigStatuses_UNSET\x10\x00\x12 \n\x1cRemoteConfigStatuses_APPLIED\x10\x01\x12!\n\x1dRemoteConfigStatuses_APPLYING\x10\x02\x12\x1f\n\x1bRemoteConfigStatuses_FAILED\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x65xtensions/opamp/opamp.proto\x12\x0fpyotelcol.opamp\"\xf0\x01\n\x08\x41nyValue\x12\x16\n\x0cstring_value\x18\x01 \x01(\tH\x00\x12\x14\n\nbool_value\x18\x02 \x01(\x08H\x00\x12\x13\n\tint_value\x18\x03 \x01(\x03H\x00\x12\x16\n\x0c\x64ouble_value\x18\x04 \x01(\x01H\x00\x12\x32\n\x0b\x61rray_value\x18\x05 \x01(\x0b\x32\x1b.pyotelcol.opamp.ArrayValueH\x00\x12\x35\n\x0ckvlist_value\x18\x06 \x01(\x0b\x32\x1d.pyotelcol.opamp.KeyValueListH\x00\x12\x15\n\x0b\x62ytes_value\x18\x07 \x01(\x0cH\x00\x42\x07\n\x05value\"7\n\nArrayValue\x12)\n\x06values\x18\x01 \x03(\x0b\x32\x19.pyotelcol.opamp.AnyValue\"9\n\x0cKeyValueList\x12)\n\x06values\x18\x01 \x03(\x0b\x32\x19.pyotelcol.opamp.KeyValue\"A\n\x08KeyValue\x12\x0b\n\x03key\x18\x01 \x01(\t\x12(\n\x05value\x18\x02 \x01(\x0b\x32\x19.pyotelcol.opamp.AnyValue\"\xcf\x03\n\rAgentToServer\x12\x14\n\x0cinstance_uid\x18\x01 \x01(\x0c\x12\x14\n\x0csequence_num\x18\x02 \x01(\x04\x12<\n\x11\x61gent_description\x18\x03 \x01(\x0b\x32!.pyotelcol.opamp.AgentDescription\x12\x14\n\x0c\x63\x61pabilities\x18\x04 \x01(\x04\x12\x30\n\x06health\x18\x05 \x01(\x0b\x32 .pyotelcol.opamp.ComponentHealth\x12:\n\x10\x65\x66\x66\x65\x63tive_config\x18\x06 \x01(\x0b\x32 .pyotelcol.opamp.EffectiveConfig\x12\x41\n\x14remote_config_status\x18\x07 \x01(\x0b\x32#.pyotelcol.opamp.RemoteConfigStatus\x12:\n\x10\x61gent_disconnect\x18\t \x01(\x0b\x32 .pyotelcol.opamp.AgentDisconnect\x12\r\n\x05\x66lags\x18\n \x01(\x04\x12\x42\n\x14\x61vailable_components\x18\x0e \x01(\x0b\x32$.pyotelcol.opamp.AvailableComponents\"\x11\n\x0f\x41gentDisconnect\"\xc3\x01\n\x13\x41vailableComponents\x12H\n\ncomponents\x18\x01 \x03(\x0b\x32\x34.pyotelcol.opamp.AvailableComponents.ComponentsEntry\x12\x0c\n\x04hash\x18\x02 \x01(\x0c\x1aT\n\x0f\x43omponentsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32!.pyotelcol.opamp.ComponentDetails:\x02\x38\x01\"\xed\x01\n\x10\x43omponentDetails\x12+\n\x08metadata\x18\x01 \x03(\x0b\x32\x19.pyotelcol.opamp.KeyValue\x12Q\n\x11sub_component_map\x18\x02 \x03(\x0b\x32\x36.pyotelcol.opamp.ComponentDetails.SubComponentMapEntry\x1aY\n\x14SubComponentMapEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x30\n\x05value\x18\x02 \x01(\x0b\x32!.pyotelcol.opamp.ComponentDetails:\x02\x38\x01\"\xcf\x02\n\rServerToAgent\x12\x14\n\x0cinstance_uid\x18\x01 \x01(\x0c\x12<\n\x0e\x65rror_response\x18\x02 \x01(\x0b\x32$.pyotelcol.opamp.ServerErrorResponse\x12\x39\n\rremote_config\x18\x03 \x01(\x0b\x32\".pyotelcol.opamp.AgentRemoteConfig\x12\x46\n\x13\x63onnection_settings\x18\x04 \x01(\x0b\x32).pyotelcol.opamp.ConnectionSettingsOffers\x12\r\n\x05\x66lags\x18\x06 \x01(\x04\x12\x14\n\x0c\x63\x61pabilities\x18\x07 \x01(\x04\x12\x42\n\x14\x61gent_identification\x18\x08 \x01(\x0b\x32$.pyotelcol.opamp.AgentIdentification\"\xa1\x01\n\x13ServerErrorResponse\x12\x36\n\x04type\x18\x01 \x01(\x0e\x32(.pyotelcol.opamp.ServerErrorResponseType\x12\x15\n\rerror_message\x18\x02 \x01(\t\x12\x30\n\nretry_info\x18\x03 \x01(\x0b\x32\x1a.pyotelcol.opamp.RetryInfoH\x00\x42\t\n\x07\x44\x65tails\",\n\tRetryInfo\x12\x1f\n\x17retry_after_nanoseconds\x18\x01 \x01(\x04\"\x8c\x01\n\x10\x41gentDescription\x12\x39\n\x16identifying_attributes\x18\x01 \x03(\x0b\x32\x19.pyotelcol.opamp.KeyValue\x12=\n\x1anon_identifying_attributes\x18\x02 \x03(\x0b\x32\x19.pyotelcol.opamp.KeyValue\"\xb8\x02\n\x0f\x43omponentHealth\x12\x0f\n\x07healthy\x18\x01 \x01(\x08\x12\x1c\n\x14start_time_unix_nano\x18\x02 \x01(\x06\x12\x12\n\nlast_error\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x1d\n\x15status_time_unix_nano\x18\x05 \x01(\x06\x12V\n\x14\x63omponent_health_map\x18\x06 \x03(\x0b\x32\x38.pyotelcol.opamp.ComponentHealth.ComponentHealthMapEntry\x1a[\n\x17\x43omponentHealthMapEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12/\n\x05value\x18\x02 \x01(\x0b\x32 .pyotelcol.opamp.ComponentHealth:\x02\x38\x01\"F\n\x0f\x45\x66\x66\x65\x63tiveConfig\x12\x33\n\nconfig_map\x18\x01 \x01(\x0b\x32\x1f.pyotelcol.opamp.AgentConfigMap\"\x83\x01\n\x12RemoteConfigStatus\x12\x1f\n\x17last_remote_config_hash\x18\x01 \x01(\x0c\x12\x35\n\x06status\x18\x02 \x01(\x0e\x32%.pyotelcol.opamp.RemoteConfigStatuses\x12\x15\n\rerror_message\x18\x03 \x01(\t\"/\n\x13\x41gentIdentification\x12\x18\n\x10new_instance_uid\x18\x01 \x01(\x0c\"Y\n\x11\x41gentRemoteConfig\x12/\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x1f.pyotelcol.opamp.AgentConfigMap\x12\x13\n\x0b\x63onfig_hash\x18\x02 \x01(\x0c\"\xa8\x01\n\x0e\x41gentConfigMap\x12\x42\n\nconfig_map\x18\x01 \x03(\x0b\x32..pyotelcol.opamp.AgentConfigMap.ConfigMapEntry\x1aR\n\x0e\x43onfigMapEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12/\n\x05value\x18\x02 \x01(\x0b\x32 .pyotelcol.opamp.AgentConfigFile:\x02\x38\x01\"5\n\x0f\x41gentConfigFile\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\"\xed\x01\n\x18\x43onnectionSettingsOffers\x12\x0c\n\x04hash\x18\x01 \x01(\x0c\x12\x41\n\x0bown_metrics\x18\x03 \x01(\x0b\x32,.pyotelcol.opamp.TelemetryConnectionSettings\x12@\n\nown_traces\x18\x04 \x01(\x0b\x32,.pyotelcol.opamp.TelemetryConnectionSettings\x12>\n\x08own_logs\x18\x05 \x01(\x0b\x32,.pyotelcol.opamp.TelemetryConnectionSettings\"f\n\x1bTelemetryConnectionSettings\x12\x1c\n\x14\x64\x65stination_endpoint\x18\x01 \x01(\t\x12)\n\x07headers\x18\x02 \x01(\x0b\x32\x18.pyotelcol.opamp.Headers\"3\n\x07Headers\x12(\n\x07headers\x18\x01 \x03(\x0b\x32\x17.pyotelcol.opamp.Header\"$\n\x06Header\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t*c\n\x12\x41gentToServerFlags\x12\"\n\x1e\x41gentToServerFlags_Unspecified\x10\x00\x12)\n%AgentToServerFlags_RequestInstanceUid\x10\x01*\x92\x01\n\x12ServerToAgentFlags\x12\"\n\x1eServerToAgentFlags_Unspecified\x10\x00\x12&\n\"ServerToAgentFlags_ReportFullState\x10\x01\x12\x30\n,ServerToAgentFlags_ReportAvailableComponents\x10\x02*\xb8\x01\n\x12ServerCapabilities\x12\"\n\x1eServerCapabilities_Unspecified\x10\x00\x12$\n ServerCapabilities_AcceptsStatus\x10\x01\x12)\n%ServerCapabilities_OffersRemoteConfig\x10\x02\x12-\n)ServerCapabilities_AcceptsEffectiveConfig\x10\x04*\x8f\x01\n\x17ServerErrorResponseType\x12#\n\x1fServerErrorResponseType_Unknown\x10\x00\x12&\n\"ServerErrorResponseType_BadRequest\x10\x01\x12\'\n#ServerErrorResponseType_Unavailable\x10\x02*\xcc\x05\n\x11\x41gentCapabilities\x12!\n\x1d\x41gentCapabilities_Unspecified\x10\x00\x12#\n\x1f\x41gentCapabilities_ReportsStatus\x10\x01\x12)\n%AgentCapabilities_AcceptsRemoteConfig\x10\x02\x12,\n(AgentCapabilities_ReportsEffectiveConfig\x10\x04\x12%\n!AgentCapabilities_AcceptsPackages\x10\x08\x12,\n(AgentCapabilities_ReportsPackageStatuses\x10\x10\x12&\n\"AgentCapabilities_ReportsOwnTraces\x10 \x12\'\n#AgentCapabilities_ReportsOwnMetrics\x10@\x12%\n AgentCapabilities_ReportsOwnLogs\x10\x80\x01\x12\x35\n0AgentCapabilities_AcceptsOpAMPConnectionSettings\x10\x80\x02\x12\x35\n0AgentCapabilities_AcceptsOtherConnectionSettings\x10\x80\x04\x12,\n\'AgentCapabilities_AcceptsRestartCommand\x10\x80\x08\x12$\n\x1f\x41gentCapabilities_ReportsHealth\x10\x80\x10\x12*\n%AgentCapabilities_ReportsRemoteConfig\x10\x80 \x12\'\n\"AgentCapabilities_ReportsHeartbeat\x10\x80@\x12\x32\n,AgentCapabilities_ReportsAvailableComponents\x10\x80\x80\x01*\x9c\x01\n\x14RemoteConfigStatuses\x12\x1e\n\x1aRemoteConfigStatuses_UNSET\x10\x00\x12 \n\x1cRemoteConfigStatuses_APPLIED\x10\x01\x12!\n\x1dRemoteConfigStatuses_APPLYING\x10\x02\x12\x1f\n\x1bRemoteConfigStatuses_FAILED\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -30,18 +30,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPONENTHEALTH_COMPONENTHEALTHMAPENTRY']._serialized_options = b'8\001'
   _globals['_AGENTCONFIGMAP_CONFIGMAPENTRY']._loaded_options = None
   _globals['_AGENTCONFIGMAP_CONFIGMAPENTRY']._serialized_options = b'8\001'
-  _globals['_AGENTTOSERVERFLAGS']._serialized_start=2904
-  _globals['_AGENTTOSERVERFLAGS']._serialized_end=3003
-  _globals['_SERVERTOAGENTFLAGS']._serialized_start=3006
-  _globals['_SERVERTOAGENTFLAGS']._serialized_end=3152
-  _globals['_SERVERCAPABILITIES']._serialized_start=3155
-  _globals['_SERVERCAPABILITIES']._serialized_end=3339
-  _globals['_SERVERERRORRESPONSETYPE']._serialized_start=3342
-  _globals['_SERVERERRORRESPONSETYPE']._serialized_end=3485
-  _globals['_AGENTCAPABILITIES']._serialized_start=3488
-  _globals['_AGENTCAPABILITIES']._serialized_end=4204
-  _globals['_REMOTECONFIGSTATUSES']._serialized_start=4207
-  _globals['_REMOTECONFIGSTATUSES']._serialized_end=4363
+  _globals['_AGENTTOSERVERFLAGS']._serialized_start=3411
+  _globals['_AGENTTOSERVERFLAGS']._serialized_end=3510
+  _globals['_SERVERTOAGENTFLAGS']._serialized_start=3513
+  _globals['_SERVERTOAGENTFLAGS']._serialized_end=3659
+  _globals['_SERVERCAPABILITIES']._serialized_start=3662
+  _globals['_SERVERCAPABILITIES']._serialized_end=3846
+  _globals['_SERVERERRORRESPONSETYPE']._serialized_start=3849
+  _globals['_SERVERERRORRESPONSETYPE']._serialized_end=3992
+  _globals['_AGENTCAPABILITIES']._serialized_start=3995
+  _globals['_AGENTCAPABILITIES']._serialized_end=4711
+  _globals['_REMOTECONFIGSTATUSES']._serialized_start=4714
+  _globals['_REMOTECONFIGSTATUSES']._serialized_end=4870
   _globals['_ANYVALUE']._serialized_start=50
   _globals['_ANYVALUE']._serialized_end=290
   _globals['_ARRAYVALUE']._serialized_start=292
@@ -63,29 +63,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPONENTDETAILS_SUBCOMPONENTMAPENTRY']._serialized_start=1307
   _globals['_COMPONENTDETAILS_SUBCOMPONENTMAPENTRY']._serialized_end=1396
   _globals['_SERVERTOAGENT']._serialized_start=1399
-  _globals['_SERVERTOAGENT']._serialized_end=1662
-  _globals['_SERVERERRORRESPONSE']._serialized_start=1665
-  _globals['_SERVERERRORRESPONSE']._serialized_end=1826
-  _globals['_RETRYINFO']._serialized_start=1828
-  _globals['_RETRYINFO']._serialized_end=1872
-  _globals['_AGENTDESCRIPTION']._serialized_start=1875
-  _globals['_AGENTDESCRIPTION']._serialized_end=2015
-  _globals['_COMPONENTHEALTH']._serialized_start=2018
-  _globals['_COMPONENTHEALTH']._serialized_end=2330
-  _globals['_COMPONENTHEALTH_COMPONENTHEALTHMAPENTRY']._serialized_start=2239
-  _globals['_COMPONENTHEALTH_COMPONENTHEALTHMAPENTRY']._serialized_end=2330
-  _globals['_EFFECTIVECONFIG']._serialized_start=2332
-  _globals['_EFFECTIVECONFIG']._serialized_end=2402
-  _globals['_REMOTECONFIGSTATUS']._serialized_start=2405
-  _globals['_REMOTECONFIGSTATUS']._serialized_end=2536
-  _globals['_AGENTIDENTIFICATION']._serialized_start=2538
-  _globals['_AGENTIDENTIFICATION']._serialized_end=2585
-  _globals['_AGENTREMOTECONFIG']._serialized_start=2587
-  _globals['_AGENTREMOTECONFIG']._serialized_end=2676
-  _globals['_AGENTCONFIGMAP']._serialized_start=2679
-  _globals['_AGENTCONFIGMAP']._serialized_end=2847
-  _globals['_AGENTCONFIGMAP_CONFIGMAPENTRY']._serialized_start=2765
-  _globals['_AGENTCONFIGMAP_CONFIGMAPENTRY']._serialized_end=2847
-  _globals['_AGENTCONFIGFILE']._serialized_start=2849
-  _globals['_AGENTCONFIGFILE']._serialized_end=2902
+  _globals['_SERVERTOAGENT']._serialized_end=1734
+  _globals['_SERVERERRORRESPONSE']._serialized_start=1737
+  _globals['_SERVERERRORRESPONSE']._serialized_end=1898
+  _globals['_RETRYINFO']._serialized_start=1900
+  _globals['_RETRYINFO']._serialized_end=1944
+  _globals['_AGENTDESCRIPTION']._serialized_start=1947
+  _globals['_AGENTDESCRIPTION']._serialized_end=2087
+  _globals['_COMPONENTHEALTH']._serialized_start=2090
+  _globals['_COMPONENTHEALTH']._serialized_end=2402
+  _globals['_COMPONENTHEALTH_COMPONENTHEALTHMAPENTRY']._serialized_start=2311
+  _globals['_COMPONENTHEALTH_COMPONENTHEALTHMAPENTRY']._serialized_end=2402
+  _globals['_EFFECTIVECONFIG']._serialized_start=2404
+  _globals['_EFFECTIVECONFIG']._serialized_end=2474
+  _globals['_REMOTECONFIGSTATUS']._serialized_start=2477
+  _globals['_REMOTECONFIGSTATUS']._serialized_end=2608
+  _globals['_AGENTIDENTIFICATION']._serialized_start=2610
+  _globals['_AGENTIDENTIFICATION']._serialized_end=2657
+  _globals['_AGENTREMOTECONFIG']._serialized_start=2659
+  _globals['_AGENTREMOTECONFIG']._serialized_end=2748
+  _globals['_AGENTCONFIGMAP']._serialized_start=2751
+  _globals['_AGENTCONFIGMAP']._serialized_end=2919
+  _globals['_AGENTCONFIGMAP_CONFIGMAPENTRY']._serialized_start=2837
+  _globals['_AGENTCONFIGMAP_CONFIGMAPENTRY']._serialized_end=2919
+  _globals['_AGENTCONFIGFILE']._serialized_start=2921
+  _globals['_AGENTCONFIGFILE']._serialized_end=2974
+  _globals['_CONNECTIONSETTINGSOFFERS']._serialized_start=2977
+  _globals['_CONNECTIONSETTINGSOFFERS']._serialized_end=3214
+  _globals['_TELEMETRYCONNECTIONSETTINGS']._serialized_start=3216
+  _globals['_TELEMETRYCONNECTIONSETTINGS']._serialized_end=3318
+  _globals['_HEADERS']._serialized_start=3320
+  _globals['_HEADERS']._serialized_end=3371
+  _globals['_HEADER']._serialized_start=3373
+  _globals['_HEADER']._serialized_end=3409
 # @@protoc_insertion_point(module_scope)

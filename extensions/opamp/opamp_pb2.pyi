@@ -186,20 +186,22 @@ class ComponentDetails(_message.Message):
     def __init__(self, metadata: _Optional[_Iterable[_Union[KeyValue, _Mapping[str, _Any]]]] = ..., sub_component_map: _Optional[_Mapping[str, ComponentDetails]] = ...) -> None: ...
 
 class ServerToAgent(_message.Message):
-    __slots__ = ("instance_uid", "error_response", "remote_config", "flags", "capabilities", "agent_identification")
+    __slots__ = ("instance_uid", "error_response", "remote_config", "connection_settings", "flags", "capabilities", "agent_identification")
     INSTANCE_UID_FIELD_NUMBER: _ClassVar[int]
     ERROR_RESPONSE_FIELD_NUMBER: _ClassVar[int]
     REMOTE_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     FLAGS_FIELD_NUMBER: _ClassVar[int]
     CAPABILITIES_FIELD_NUMBER: _ClassVar[int]
     AGENT_IDENTIFICATION_FIELD_NUMBER: _ClassVar[int]
     instance_uid: bytes
     error_response: ServerErrorResponse
     remote_config: AgentRemoteConfig
+    connection_settings: ConnectionSettingsOffers
     flags: int
     capabilities: int
     agent_identification: AgentIdentification
-    def __init__(self, instance_uid: _Optional[bytes] = ..., error_response: _Optional[_Union[ServerErrorResponse, _Mapping[str, _Any]]] = ..., remote_config: _Optional[_Union[AgentRemoteConfig, _Mapping[str, _Any]]] = ..., flags: _Optional[int] = ..., capabilities: _Optional[int] = ..., agent_identification: _Optional[_Union[AgentIdentification, _Mapping[str, _Any]]] = ...) -> None: ...
+    def __init__(self, instance_uid: _Optional[bytes] = ..., error_response: _Optional[_Union[ServerErrorResponse, _Mapping[str, _Any]]] = ..., remote_config: _Optional[_Union[AgentRemoteConfig, _Mapping[str, _Any]]] = ..., connection_settings: _Optional[_Union[ConnectionSettingsOffers, _Mapping[str, _Any]]] = ..., flags: _Optional[int] = ..., capabilities: _Optional[int] = ..., agent_identification: _Optional[_Union[AgentIdentification, _Mapping[str, _Any]]] = ...) -> None: ...
 
 class ServerErrorResponse(_message.Message):
     __slots__ = ("type", "error_message", "retry_info")
@@ -298,3 +300,37 @@ class AgentConfigFile(_message.Message):
     body: bytes
     content_type: str
     def __init__(self, body: _Optional[bytes] = ..., content_type: _Optional[str] = ...) -> None: ...
+
+class ConnectionSettingsOffers(_message.Message):
+    __slots__ = ("hash", "own_metrics", "own_traces", "own_logs")
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    OWN_METRICS_FIELD_NUMBER: _ClassVar[int]
+    OWN_TRACES_FIELD_NUMBER: _ClassVar[int]
+    OWN_LOGS_FIELD_NUMBER: _ClassVar[int]
+    hash: bytes
+    own_metrics: TelemetryConnectionSettings
+    own_traces: TelemetryConnectionSettings
+    own_logs: TelemetryConnectionSettings
+    def __init__(self, hash: _Optional[bytes] = ..., own_metrics: _Optional[_Union[TelemetryConnectionSettings, _Mapping[str, _Any]]] = ..., own_traces: _Optional[_Union[TelemetryConnectionSettings, _Mapping[str, _Any]]] = ..., own_logs: _Optional[_Union[TelemetryConnectionSettings, _Mapping[str, _Any]]] = ...) -> None: ...
+
+class TelemetryConnectionSettings(_message.Message):
+    __slots__ = ("destination_endpoint", "headers")
+    DESTINATION_ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    destination_endpoint: str
+    headers: Headers
+    def __init__(self, destination_endpoint: _Optional[str] = ..., headers: _Optional[_Union[Headers, _Mapping[str, _Any]]] = ...) -> None: ...
+
+class Headers(_message.Message):
+    __slots__ = ("headers",)
+    HEADERS_FIELD_NUMBER: _ClassVar[int]
+    headers: _containers.RepeatedCompositeFieldContainer[Header]
+    def __init__(self, headers: _Optional[_Iterable[_Union[Header, _Mapping[str, _Any]]]] = ...) -> None: ...
+
+class Header(_message.Message):
+    __slots__ = ("key", "value")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    value: str
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...

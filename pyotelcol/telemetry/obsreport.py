@@ -100,15 +100,21 @@ class ReceiverObs:
             sig: ({**base, "format": format} if sig is not Signal.LOGS and format else base) for sig in _ITEM
         }
         # Go: the receiver's id names its tracer; the scope carries the component attributes.
-        self._tracer = tracing.tracer(
-            str(settings.id), {"otelcol.component.id": str(settings.id), "otelcol.component.kind": "receiver"}
+        self._scope = (
+            str(settings.id),
+            {"otelcol.component.id": str(settings.id), "otelcol.component.kind": "receiver"},
         )
+        self._tracer = tracing.tracer(*self._scope)
+        self._tracer_generation = tracing.generation()
         self._span_prefix = f"receiver/{settings.id}/"
         self._transport = transport
         self._format = format or ""
 
     def start_op(self, signal: Signal) -> Op | None:
         """Open the request's span (None, at no cost, when own spans are off)."""
+        if self._tracer_generation != tracing._generation:  # a provider installed since (OpAMP)
+            self._tracer = tracing.tracer(*self._scope)
+            self._tracer_generation = tracing.generation()
         if self._tracer is None:
             return None
         attrs = {"transport": self._transport} if self._transport else {}
@@ -166,7 +172,7 @@ class ExporterObs:
             description=f"Number of {word.replace('_', ' ')} failed to be added to the sending queue.",
         )
         self._attrs = {"exporter": str(settings.id)}
-        self._tracer = tracing.tracer(
+        self._scope = (
             EXPORTER_TRACER,
             {
                 "otelcol.component.id": str(settings.id),
@@ -174,11 +180,16 @@ class ExporterObs:
                 "otelcol.signal": signal.value,
             },
         )
+        self._tracer = tracing.tracer(*self._scope)
+        self._tracer_generation = tracing.generation()
         self._span_name = f"exporter/{settings.id}/{signal.value}"
         self._span_attrs = {"exporter": str(settings.id), "data_type": signal.value}
 
     def start_op(self) -> Op | None:
         """Open the export's span (None, at no cost, when own spans are off)."""
+        if self._tracer_generation != tracing._generation:  # a provider installed since (OpAMP)
+            self._tracer = tracing.tracer(*self._scope)
+            self._tracer_generation = tracing.generation()
         if self._tracer is None:
             return None
         return _open(self._tracer, self._span_name, self._span_attrs)

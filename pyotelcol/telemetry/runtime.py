@@ -36,6 +36,7 @@ from ..component import ID, BuildInfo, Kind, PipelineID, Signal, TelemetrySettin
 from . import tracing
 from .config import MetricsLevel, TelemetryConfig
 from .logs import FieldsLogger, SamplingFilter, configure_logger
+from .offered import OfferedLogs, OfferedMetrics, OfferedMetricsReader, OfferedTraces
 from .otellogs import OTelLogHandler, SDKErrorHandler, build_logger_provider
 from .process import ProcessMetrics
 from .prometheus import PrometheusServer, PullMetricReader
@@ -108,6 +109,9 @@ class Telemetry:
             self._root.addHandler(bridge)
         self.logger = FieldsLogger(self._root, {})
         self._component_logger = logging.getLogger(f"{logger_name}.component")
+        sampling = [f for f in (handlers[0].filters if handlers else []) if isinstance(f, SamplingFilter)]
+        #: where an OpAMP server asked for the own log records
+        self.offered_logs = OfferedLogs(self._root, self.resource, self.build_info.version, sampling, self.logger)
 
         for warning in config.deprecation_warnings():
             self.logger.warning(warning)
@@ -118,6 +122,8 @@ class Telemetry:
         )
         self.tracer_provider: TracerProvider = self._sdk_tracer_provider or NoOpTracerProvider()
         tracing.install(self._sdk_tracer_provider)
+        #: where an OpAMP server asked for the own spans
+        self.offered_traces = OfferedTraces(self._sdk_tracer_provider, self.resource, self.logger)
 
         # -- metrics ---------------------------------------------------------------------------
         self._readers: list[PullMetricReader] = []
@@ -136,6 +142,8 @@ class Telemetry:
                 self._readers.append(PullMetricReader(opts))
 
         self.meter_provider: MeterProvider
+        #: where an OpAMP server asked for the own metrics (None: metrics are off, nothing to send)
+        self.offered_metrics: OfferedMetrics | None = None
         if self.metrics_level is MetricsLevel.NONE or not (self._readers or self._push_readers):
             self.meter_provider = NoOpMeterProvider()
             self._sdk_provider: SDKMeterProvider | None = None
@@ -146,8 +154,10 @@ class Telemetry:
                 views = user_views(config.metrics.views, warnings) + views
             for text in warnings:
                 self.logger.warning(text)
+            self._offered_reader = OfferedMetricsReader()
+            self.offered_metrics = OfferedMetrics(self._offered_reader, self.logger)
             self._sdk_provider = SDKMeterProvider(
-                metric_readers=[*self._readers, *self._push_readers],
+                metric_readers=[*self._readers, *self._push_readers, self._offered_reader],
                 resource=self.resource,
                 views=views,
                 shutdown_on_exit=False,
@@ -251,6 +261,10 @@ class Telemetry:
             return
         self._stopped = True
         await self._stop_servers()
+        if self.offered_metrics is not None:
+            await self.offered_metrics.stop()
+        await self.offered_traces.stop()
+        await self.offered_logs.stop()
         if tracing.current() is self._sdk_tracer_provider:
             tracing.install(None)
         # The SDK flushes synchronously (a last push of metrics, queued spans and log records):

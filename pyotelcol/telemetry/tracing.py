@@ -25,6 +25,8 @@ from .push import span_processor
 
 _NOOP = NoOpTracerProvider()
 _current: TracerProvider = _NOOP
+#: bumped by every install: a component holding a tracer asks for a new one when it changed
+_generation = 0
 
 
 def build_tracer_provider(cfg: TracesConfig, resource: Resource) -> SDKTracerProvider | None:
@@ -39,8 +41,14 @@ def build_tracer_provider(cfg: TracesConfig, resource: Resource) -> SDKTracerPro
 
 def install(provider: TracerProvider | None) -> None:
     """Make ``provider`` the one :func:`tracer` hands out (None: the no-op provider)."""
-    global _current
+    global _current, _generation
     _current = provider if provider is not None else _NOOP
+    _generation += 1
+
+
+def generation() -> int:
+    """Changes whenever another provider is installed."""
+    return _generation
 
 
 def current() -> TracerProvider:
@@ -55,4 +63,4 @@ def tracer(name: str, scope_attributes: Mapping[str, str] | None = None) -> Trac
     return _current.get_tracer(name, attributes=dict(scope_attributes) if scope_attributes else None)
 
 
-__all__ = ["build_tracer_provider", "current", "install", "tracer"]
+__all__ = ["build_tracer_provider", "current", "generation", "install", "tracer"]

@@ -60,6 +60,17 @@ class SpecServer:
         self._push(pb.ServerToAgent(remote_config=offer))
         return digest
 
+    def offer_own_telemetry(self, endpoints: dict[str, str], headers: dict[str, str]) -> None:
+        """Offer destinations for the agent's own telemetry (``{"metrics": url, ...}``), pushed
+        at once to WebSocket agents."""
+        msg = pb.ServerToAgent()
+        for signal, endpoint in endpoints.items():
+            settings = getattr(msg.connection_settings, f"own_{signal}")
+            settings.destination_endpoint = endpoint
+            for key, value in headers.items():
+                settings.headers.headers.add(key=key, value=value)
+        self._push(msg)
+
     def request_full_state(self) -> None:
         with self._lock:
             self._full_state = True

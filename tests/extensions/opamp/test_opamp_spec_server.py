@@ -268,3 +268,107 @@ def test_effective_config_follows_a_sighup_reload(server: Any, collector_factory
     )
     code, _, err = col.stop()
     assert code == 0, err
+
+
+def test_own_telemetry_goes_where_the_server_offers(server: Any, collector_factory: Callable[..., Collector]) -> None:
+    """``capabilities.reports_own_metrics/traces/logs`` (pyotelcol additions): the server's
+    ConnectionSettingsOffers make the collector push its own metrics (at once, then every
+    minute), spans (each OTLP request it receives) and log records over OTLP/HTTP to the offered
+    endpoints, with the offered headers; an empty endpoint stops the logs."""
+    import asyncio
+    import json
+    import threading
+    import time
+    import urllib.request
+
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    from support import otlp_sinks
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    sink = otlp_sinks().HttpSink(free_port())
+    asyncio.run_coroutine_threadsafe(sink.start(), loop).result(10)
+
+    def received(path: str) -> list[Any]:
+        assert all(r.headers.get("x-fleet-key") == "k1" for r in sink.accepted if r.path == path)
+        kinds: dict[str, Any] = {
+            "/v1/metrics": ExportMetricsServiceRequest,
+            "/v1/traces": ExportTraceServiceRequest,
+            "/v1/logs": ExportLogsServiceRequest,
+        }
+        return [kinds[path].FromString(r.body) for r in list(sink.accepted) if r.path == path]
+
+    def metric_names() -> set[str]:
+        return {
+            m.name
+            for q in received("/v1/metrics")
+            for rm in q.resource_metrics
+            for sm in rm.scope_metrics
+            for m in sm.metrics
+        }
+
+    def span_names() -> set[str]:
+        return {
+            s.name for q in received("/v1/traces") for rs in q.resource_spans for ss in rs.scope_spans for s in ss.spans
+        }
+
+    def log_bodies() -> list[str]:
+        return [
+            r.body.string_value
+            for q in received("/v1/logs")
+            for rl in q.resource_logs
+            for sl in rl.scope_logs
+            for r in sl.log_records
+        ]
+
+    def wait(predicate: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 20
+        while not predicate():
+            assert time.monotonic() < deadline, what
+            time.sleep(0.05)
+
+    try:
+        opamp = {
+            "server": {"ws": {"endpoint": f"ws://127.0.0.1:{server.port}/v1/opamp"}},
+            "capabilities": {"reports_own_metrics": True, "reports_own_traces": True, "reports_own_logs": True},
+        }
+        port, prom = free_port(), free_port()
+        conf = yaml.safe_load(collector_yaml(opamp, port))
+        reader = {"pull": {"exporter": {"prometheus": {"host": "127.0.0.1", "port": prom}}}}
+        conf["service"]["telemetry"] = {"metrics": {"readers": [reader]}}
+        collector = collector_factory(yaml.safe_dump(conf), wait_ports=(port,))
+        first = server.wait_for(lambda m: m.HasField("agent_description"))
+        own = pb.AgentCapabilities_ReportsOwnMetrics | pb.AgentCapabilities_ReportsOwnTraces
+        assert first.capabilities & own == own and first.capabilities & pb.AgentCapabilities_ReportsOwnLogs
+
+        base = f"http://127.0.0.1:{sink.port}"
+        destinations = {"metrics": f"{base}/v1/metrics", "traces": f"{base}/v1/traces", "logs": f"{base}/v1/logs"}
+        server.offer_own_telemetry(destinations, {"x-fleet-key": "k1"})
+        wait(lambda: "otelcol_process_uptime" in metric_names(), "own metrics")
+        wait(lambda: any("own logs" in b for b in log_bodies()), "own logs")
+        span = {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "name": "x", "kind": 1}
+        body = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/traces", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+        wait(lambda: "receiver/otlp/TraceDataReceived" in span_names(), "own spans")
+
+        # an empty endpoint stops the logs: a reload's lines after it are not sent
+        server.offer_own_telemetry({"logs": ""}, {})
+        time.sleep(1)
+        collector.proc.send_signal(signal.SIGHUP)
+        time.sleep(3)  # past the log processor's 1 s export delay
+        code, _, stderr = collector.stop(signal.SIGTERM)
+        assert code == 0, stderr
+        assert "Config updated" in stderr
+        assert not any("Config updated" in b for b in log_bodies())
+    finally:
+        asyncio.run_coroutine_threadsafe(sink.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

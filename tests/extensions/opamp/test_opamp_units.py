@@ -243,7 +243,7 @@ def test_client_follows_the_server() -> None:
             0x1 | 0x4000,
             pb.AgentDescription(identifying_attributes=[pb.KeyValue(key="service.name")]),
             available,
-            ClientCallbacks(lambda: None, offers.append, no_headers),
+            ClientCallbacks(lambda: None, offers.append, lambda _signal, _offer: None, no_headers),
             logging.getLogger("test"),
         )
         client.prepare_first_message()
