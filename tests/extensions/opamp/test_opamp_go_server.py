@@ -208,3 +208,57 @@ def test_go_server_over_http_with_a_remote_config_file(
 
 def post(url: str, body: bytes = b"") -> None:
     urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=5).close()
+
+
+def test_go_server_offers_own_telemetry(
+    go_server_factory: Callable[..., GoServer], collector_factory: Callable[..., Collector]
+) -> None:
+    """opamp-go's server offers ConnectionSettingsOffers (own metrics, traces, logs) over
+    WebSocket: the collector, with ``capabilities.reports_own_*``, sends its own metrics and log
+    records to the offered OTLP/HTTP endpoints with the offered header."""
+    import asyncio
+    import threading
+
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+    from support import otlp_sinks
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    sink = otlp_sinks().HttpSink(free_port())
+    asyncio.run_coroutine_threadsafe(sink.start(), loop).result(10)
+    try:
+        srv = go_server_factory()
+        port, prom = free_port(), free_port()
+        opamp = {
+            "server": {"ws": {"endpoint": f"ws://127.0.0.1:{srv.port}/v1/opamp"}},
+            "capabilities": {"reports_own_metrics": True, "reports_own_traces": True, "reports_own_logs": True},
+        }
+        conf = yaml.safe_load(config_text(opamp, port))
+        conf["service"]["telemetry"] = {
+            "metrics": {"readers": [{"pull": {"exporter": {"prometheus": {"host": "127.0.0.1", "port": prom}}}}]}
+        }
+        col = collector_factory(yaml.safe_dump(conf), wait_ports=(port,))
+        first = srv.wait_for(lambda m: "agentDescription" in m)
+        assert int(first["message"]["capabilities"]) & (0x20 | 0x40 | 0x80) == 0x20 | 0x40 | 0x80
+
+        post(f"http://127.0.0.1:{srv.control_port}/control/own-telemetry", f"http://127.0.0.1:{sink.port}".encode())
+
+        def arrived(path: str) -> list[Any]:
+            return [r for r in list(sink.accepted) if r.path == path]
+
+        deadline = time.monotonic() + 20
+        while not (arrived("/v1/metrics") and arrived("/v1/logs")):
+            assert time.monotonic() < deadline, [r.path for r in sink.accepted]
+            time.sleep(0.05)
+        assert all(r.headers.get("x-fleet-key") == "go" for r in sink.accepted)
+        metrics = ExportMetricsServiceRequest.FromString(arrived("/v1/metrics")[0].body)
+        names = {m.name for rm in metrics.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
+        assert "otelcol_process_uptime" in names
+        code, _, err = col.stop()
+        assert code == 0, err
+    finally:
+        asyncio.run_coroutine_threadsafe(sink.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

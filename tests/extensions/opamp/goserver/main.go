@@ -132,6 +132,23 @@ func main() {
 				return &protobufs.ServerToAgent{RemoteConfig: st.offer()}
 			})
 			w.WriteHeader(http.StatusNoContent)
+		case "/control/own-telemetry":
+			// the body: an OTLP/HTTP base URL; offered for own metrics, traces and logs
+			body, _ := io.ReadAll(r.Body)
+			base := strings.TrimSpace(string(body))
+			headers := &protobufs.Headers{Headers: []*protobufs.Header{{Key: "x-fleet-key", Value: "go"}}}
+			settings := func(path string) *protobufs.TelemetryConnectionSettings {
+				return &protobufs.TelemetryConnectionSettings{DestinationEndpoint: base + path, Headers: headers}
+			}
+			st.push(func() *protobufs.ServerToAgent {
+				return &protobufs.ServerToAgent{ConnectionSettings: &protobufs.ConnectionSettingsOffers{
+					Hash:       []byte(base),
+					OwnMetrics: settings("/v1/metrics"),
+					OwnTraces:  settings("/v1/traces"),
+					OwnLogs:    settings("/v1/logs"),
+				}}
+			})
+			w.WriteHeader(http.StatusNoContent)
 		case "/control/full-state":
 			st.mu.Lock()
 			st.fullState = true
