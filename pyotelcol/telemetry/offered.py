@@ -2,10 +2,10 @@
 ``own_metrics``, ``own_traces``, ``own_logs``), over OTLP/HTTP, beside what ``service.telemetry``
 configures. An empty destination stops sending.
 
-- Metrics: the SDK MeterProvider takes its readers when it is made, before any server has offered
-  anything, so the runtime always registers one :class:`OfferedMetricsReader`, a pull reader that
-  costs nothing until collected. :class:`OfferedMetrics` collects it when a destination is
-  offered and then every interval, on a thread (the SDK's OTLP/HTTP exporter blocks).
+- Metrics: :class:`OfferedMetrics` takes a snapshot when a destination is offered and then every
+  interval, on a thread (the SDK's OTLP/HTTP exporter blocks), from the Prometheus pull reader
+  (cumulative, collected only when asked). Without one, the SDK MeterProvider, which takes its
+  readers when it is made, gets an :class:`OfferedMetricsReader` of its own.
 - Logs: :class:`OfferedLogs` adds a handler copying the collector's log records (after the same
   sampling as the console) to a LoggerProvider exporting to the destination.
 - Traces: :class:`OfferedTraces` gives the collector's tracer provider (one is made and installed
@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from opentelemetry.context import Context
@@ -45,31 +46,37 @@ DEFAULT_INTERVAL_S = 60.0  # Go's periodic reader default
 
 
 class OfferedMetricsReader(MetricReader):
-    """Hands each collection to the offered exporter, if any."""
+    """A reader collecting only when asked (:meth:`snapshot`), for a configuration without a pull
+    reader to read from. Every reader aggregates every measurement, so the runtime registers
+    this one only then."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.exporter: MetricExporter | None = None
+        self._lock = threading.Lock()
+        self._data: MetricsData | None = None
 
     def _receive_metrics(self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any) -> None:
-        exporter = self.exporter
-        if exporter is not None and metrics_data is not None:
-            exporter.export(metrics_data, timeout_millis=timeout_millis)
+        self._data = metrics_data
+
+    def snapshot(self) -> MetricsData | None:
+        with self._lock:
+            self._data = None
+            self.collect()
+            data, self._data = self._data, None
+        return data
 
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        exporter, self.exporter = self.exporter, None
-        if exporter is not None:
-            exporter.shutdown()
+        return None
 
 
 class OfferedMetrics:
-    """The push loop of :class:`OfferedMetricsReader` to the destination offered last."""
+    """Sends snapshots of the own metrics (``source``: a pull reader's scrape) to the destination
+    offered last: at once, then every interval."""
 
-    def __init__(
-        self, reader: OfferedMetricsReader, log: logging.Logger | logging.LoggerAdapter[logging.Logger]
-    ) -> None:
-        self._reader = reader
+    def __init__(self, source: Callable[[], MetricsData | None], log: Log) -> None:
+        self._source = source
         self._log = log
+        self._exporter: MetricExporter | None = None
         self._task: asyncio.Task[None] | None = None
         self.destination = ""
 
@@ -79,17 +86,20 @@ class OfferedMetrics:
         self.destination = endpoint
         if not endpoint:
             return
-        self._reader.exporter = OTLPMetricExporter(endpoint=endpoint, headers=dict(headers))
-        self._task = asyncio.create_task(self._push(interval), name="offered-own-metrics")
+        self._exporter = OTLPMetricExporter(endpoint=endpoint, headers=dict(headers))
+        self._task = asyncio.create_task(self._push(self._exporter, interval), name="offered-own-metrics")
         self._log.info(
             "Sending own metrics where the management server offered", extra={"fields": {"endpoint": endpoint}}
         )
 
-    async def _push(self, interval: float) -> None:
+    async def _push(self, exporter: MetricExporter, interval: float) -> None:
         while True:
             try:
-                await asyncio.to_thread(self._reader.collect)
-            except Exception as exc:  # the SDK logs export failures itself; this is anything else
+                data = await asyncio.to_thread(self._source)
+                if data is not None:
+                    # blocking HTTP; the SDK logs a failed export itself
+                    await asyncio.to_thread(exporter.export, data)
+            except Exception as exc:
                 self._log.warning("Own metrics not sent", extra={"fields": {"error": str(exc)}})
             await asyncio.sleep(interval)
 
@@ -99,7 +109,7 @@ class OfferedMetrics:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        exporter, self._reader.exporter = self._reader.exporter, None
+        exporter, self._exporter = self._exporter, None
         if exporter is not None:
             await asyncio.to_thread(exporter.shutdown)
         self.destination = ""

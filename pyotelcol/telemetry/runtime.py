@@ -154,10 +154,17 @@ class Telemetry:
                 views = user_views(config.metrics.views, warnings) + views
             for text in warnings:
                 self.logger.warning(text)
-            self._offered_reader = OfferedMetricsReader()
-            self.offered_metrics = OfferedMetrics(self._offered_reader, self.logger)
+            # own metrics an OpAMP server asks for: snapshots of the pull reader, else of a reader
+            # of their own (registered only then: every reader aggregates every measurement)
+            offered_reader: OfferedMetricsReader | None = None
+            if self._readers:
+                snapshot = self._readers[0].scrape
+            else:
+                offered_reader = OfferedMetricsReader()
+                snapshot = offered_reader.snapshot
+            self.offered_metrics = OfferedMetrics(snapshot, self.logger)
             self._sdk_provider = SDKMeterProvider(
-                metric_readers=[*self._readers, *self._push_readers, self._offered_reader],
+                metric_readers=[*self._readers, *self._push_readers, *([offered_reader] if offered_reader else [])],
                 resource=self.resource,
                 views=views,
                 shutdown_on_exit=False,
