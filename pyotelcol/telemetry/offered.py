@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,7 +28,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
-from opentelemetry.sdk.metrics.export import MetricExporter, MetricReader, MetricsData
+from opentelemetry.sdk.metrics.export import MetricExporter, MetricsData
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
@@ -37,6 +36,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from . import tracing
 from .otellogs import OTelLogHandler
+from .prometheus import SnapshotMetricReader
 
 __all__ = ["DEFAULT_INTERVAL_S", "OfferedLogs", "OfferedMetrics", "OfferedMetricsReader", "OfferedTraces"]
 
@@ -45,28 +45,9 @@ Log = logging.Logger | logging.LoggerAdapter[logging.Logger]
 DEFAULT_INTERVAL_S = 60.0  # Go's periodic reader default
 
 
-class OfferedMetricsReader(MetricReader):
-    """A reader collecting only when asked (:meth:`snapshot`), for a configuration without a pull
-    reader to read from. Every reader aggregates every measurement, so the runtime registers
-    this one only then."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-        self._data: MetricsData | None = None
-
-    def _receive_metrics(self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any) -> None:
-        self._data = metrics_data
-
-    def snapshot(self) -> MetricsData | None:
-        with self._lock:
-            self._data = None
-            self.collect()
-            data, self._data = self._data, None
-        return data
-
-    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        return None
+class OfferedMetricsReader(SnapshotMetricReader):
+    """The own metrics' reader for a configuration without a pull reader to take snapshots of.
+    Every reader aggregates every measurement, so the runtime registers this one only then."""
 
 
 class OfferedMetrics:

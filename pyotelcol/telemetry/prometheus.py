@@ -211,12 +211,11 @@ def _histogram_lines(name: str, labels: dict[str, str], point: Any) -> list[str]
     return lines
 
 
-class PullMetricReader(MetricReader):
-    """A MetricReader that collects only when scraped (cumulative temporality for everything)."""
+class SnapshotMetricReader(MetricReader):
+    """A MetricReader that collects only when asked (``scrape``), cumulative for everything."""
 
-    def __init__(self, options: PrometheusOptions) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.options = options
         self._lock = threading.Lock()
         self._data: MetricsData | None = None
 
@@ -230,11 +229,19 @@ class PullMetricReader(MetricReader):
             data, self._data = self._data, None
         return data
 
-    def render(self) -> str:
-        return encode(self.scrape(), self.options)
-
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
         return None
+
+
+class PullMetricReader(SnapshotMetricReader):
+    """The Prometheus pull reader: collects only when scraped."""
+
+    def __init__(self, options: PrometheusOptions) -> None:
+        super().__init__()
+        self.options = options
+
+    def render(self) -> str:
+        return encode(self.scrape(), self.options)
 
 
 def listen_error(host: str, port: int, exc: OSError) -> OSError:

@@ -161,7 +161,7 @@ class Telemetry:
                 snapshot = self._readers[0].scrape
             else:
                 offered_reader = OfferedMetricsReader()
-                snapshot = offered_reader.snapshot
+                snapshot = offered_reader.scrape
             self.offered_metrics = OfferedMetrics(snapshot, self.logger)
             self._sdk_provider = SDKMeterProvider(
                 metric_readers=[*self._readers, *self._push_readers, *([offered_reader] if offered_reader else [])],
