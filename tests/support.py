@@ -18,10 +18,6 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 #: our own OTLP/JSON requests: trace.json, metrics.json (every metric type), logs.json, events.json
 EXAMPLES = REPO / "tests" / "fixtures" / "otlp"
-#: material beside the checkout (real-world configs) that a fresh clone does not have: tests of it skip
-# The project's shared material beside a developer's clone; only tests/test_real_configs.py reads it
-# (opt-in: it skips with a reason when the material is absent, as in a user's clone).
-SHARED = REPO.parent / "shared"
 #: component types the real-world configs need that pyotelcol does not ship (filled by test_real_configs)
 MISSING_COMPONENT_TYPES: Counter[str] = Counter()
 #: real configs checked, and whether each validated (tests/test_real_configs.py)
