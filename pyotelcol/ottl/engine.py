@@ -15,7 +15,7 @@ from typing import Any
 
 from ..pdata.data import AnyData
 from . import contexts as ctx
-from .codegen import group_functions
+from .codegen import ITEM_SLOTS, group_functions
 from .compiler import Env, compile_condition, compile_statement, infer_context
 from .contexts import CONTEXTS_BY_SIGNAL
 from .functions import CompileError, ExecutionError, FunctionSpec
@@ -182,7 +182,8 @@ class StatementGroup:
             return
         run_items = self._run_items
         if run_items is None:
-            walk_contexts(data, self.context, client, run)
+            for t in iter_contexts(data, self.context, client):
+                run(t)
             return
         # span, metric, log: the generated loop runs the items of each scope
         make, item_field, guard_slot = _SCOPE_LOOPS[self.context]
@@ -194,89 +195,6 @@ class StatementGroup:
                 run_items(t, getattr(sc._pb, item_field))
 
 
-def walk_contexts(data: AnyData, context: str, client: Any, visit: Callable[[Any], None]) -> None:
-    """``visit`` every transform context of ``context`` in ``data``: what ``iter_contexts``
-    yields, without a generator in between (this loop runs per item). One context object per
-    scope is reused for its items: its item slots are replaced, its cache and the item's key
-    index reset."""
-    if context not in _ITEM_WALKS:
-        for t in iter_contexts(data, context, client):
-            visit(t)
-        return
-    item_walk = _ITEM_WALKS[context]
-    scope_field = data.scope_field
-    for rc in getattr(data, data.resource_field):
-        for sc in getattr(rc, scope_field):
-            item_walk(rc, sc, client, visit)
-
-
-def _walk_spans(rc: Any, sc: Any, client: Any, visit: Callable[[Any], None]) -> None:
-    t = ctx.SpanContext(rc, sc, None, client)
-    t.span_guard = sc._guard
-    indexes = t._ix
-    for span in sc._pb.spans:
-        t.span_pb = span
-        t._cache = None
-        indexes[ctx.IX_ITEM] = None
-        visit(t)
-
-
-def _walk_span_events(rc: Any, sc: Any, client: Any, visit: Callable[[Any], None]) -> None:
-    # Go's transform and filter processors build these contexts without WithEventIndex, so
-    # spanevent.event_index is an execution error there.
-    e = ctx.SpanEventContext(rc, sc, None, None, None, client)
-    e.span_guard = e.event_guard = sc._guard
-    indexes = e._ix
-    for span in sc._pb.spans:
-        e.span_pb = span
-        indexes[ctx.IX_ITEM] = None
-        for event in span.events:
-            e.event_pb = event
-            e._cache = None
-            indexes[ctx.IX_SUB] = None
-            visit(e)
-
-
-def _walk_metrics(rc: Any, sc: Any, client: Any, visit: Callable[[Any], None]) -> None:
-    m = ctx.MetricContext(rc, sc, None, client)
-    m.metric_guard = sc._guard
-    indexes = m._ix
-    for metric in sc._pb.metrics:
-        m.metric_pb = metric
-        m._cache = None
-        indexes[ctx.IX_ITEM] = None
-        visit(m)
-
-
-def _walk_datapoints(rc: Any, sc: Any, client: Any, visit: Callable[[Any], None]) -> None:
-    d = ctx.DataPointContext(rc, sc, None, None, client)
-    d.metric_guard = d.datapoint_guard = sc._guard
-    indexes = d._ix
-    # lists: a statement may add metrics (copy_metric) or points while the walk goes on
-    for metric in list(sc._pb.metrics):
-        kind = metric.WhichOneof("data")
-        if kind is None:
-            continue
-        d.metric_pb = metric
-        indexes[ctx.IX_ITEM] = None
-        for point in list(getattr(metric, kind).data_points):
-            d.datapoint_pb = point
-            d._cache = None
-            indexes[ctx.IX_SUB] = None
-            visit(d)
-
-
-def _walk_logs(rc: Any, sc: Any, client: Any, visit: Callable[[Any], None]) -> None:
-    lc = ctx.LogContext(rc, sc, None, client)
-    lc.log_guard = sc._guard
-    indexes = lc._ix
-    for record in sc._pb.log_records:
-        lc.log_pb = record
-        lc._cache = None
-        indexes[ctx.IX_ITEM] = None
-        visit(lc)
-
-
 # the contexts StatementGroup.execute walks with a generated loop (codegen.ITEM_SLOTS): their
 # class, the scope's item field, the context's slot for the items' guard
 _SCOPE_LOOPS: dict[str, tuple[Callable[..., Any], str, str]] = {
@@ -285,19 +203,11 @@ _SCOPE_LOOPS: dict[str, tuple[Callable[..., Any], str, str]] = {
     "log": (ctx.LogContext, "log_records", "log_guard"),
 }
 
-_ITEM_WALKS: dict[str, Callable[[Any, Any, Any, Callable[[Any], None]], None]] = {
-    "span": _walk_spans,
-    "spanevent": _walk_span_events,
-    "metric": _walk_metrics,
-    "datapoint": _walk_datapoints,
-    "log": _walk_logs,
-}
-
 
 def iter_contexts(data: AnyData, context: str, client: Any = None) -> Iterator[Any]:
-    """Every transform context of ``context`` in ``data``. One object per scope is reused for
-    its items (its item replaced, its cache and the item's key index reset), which keeps the
-    walk cheap: do not keep the yielded objects."""
+    """Every transform context of ``context`` in ``data``. One context object per scope is
+    reused for its items: its item slots (protobuf and guard) are replaced, its cache and the
+    item's key index reset, which keeps the walk cheap: do not keep the yielded objects."""
     resources = getattr(data, data.resource_field)
     if context == "resource":
         for rc in resources:
@@ -308,44 +218,44 @@ def iter_contexts(data: AnyData, context: str, client: Any = None) -> Iterator[A
         for sc in getattr(rc, scope_field):
             if context == "scope":
                 yield ctx.ScopeContext(rc, sc, client)
-            elif context == "span":
-                t = ctx.SpanContext(rc, sc, None, client)
-                for span in sc.spans:
-                    t.span = span
-                    t._cache = None
-                    yield t
             elif context == "spanevent":
-                # no event index, as in _walk_span_events
+                # Go's transform and filter processors build these contexts without
+                # WithEventIndex, so spanevent.event_index is an execution error there.
                 e = ctx.SpanEventContext(rc, sc, None, None, None, client)
-                for span in sc.spans:
-                    e.span = span
+                e.span_guard = e.event_guard = sc._guard
+                for span in sc._pb.spans:
+                    e.span_pb = span
+                    e._ix[ctx.IX_ITEM] = None
                     for event in span.events:
-                        e.event = event
+                        e.event_pb = event
                         e._cache = None
+                        e._ix[ctx.IX_SUB] = None
                         yield e
-            elif context == "metric":
-                m = ctx.MetricContext(rc, sc, None, client)
-                for metric in sc.metrics:
-                    m.metric = metric
-                    m._cache = None
-                    yield m
             elif context == "datapoint":
                 d = ctx.DataPointContext(rc, sc, None, None, client)
-                for metric in list(sc.metrics):
-                    kind = metric.proto.WhichOneof("data")
+                d.metric_guard = d.datapoint_guard = sc._guard
+                # lists: a statement may add metrics (copy_metric) or points while the walk goes on
+                for metric in list(sc._pb.metrics):
+                    kind = metric.WhichOneof("data")
                     if kind is None:
                         continue
-                    d.metric = metric
+                    d.metric_pb = metric
+                    d._ix[ctx.IX_ITEM] = None
                     for point in list(getattr(metric, kind).data_points):
-                        d.datapoint = point
+                        d.datapoint_pb = point
                         d._cache = None
+                        d._ix[ctx.IX_SUB] = None
                         yield d
-            elif context == "log":
-                lc = ctx.LogContext(rc, sc, None, client)
-                for record in sc.log_records:
-                    lc.log = record
-                    lc._cache = None
-                    yield lc
+            else:  # span, metric, log: one item level
+                make, item_field, guard_slot = _SCOPE_LOOPS[context]
+                t = make(rc, sc, None, client)
+                setattr(t, guard_slot, sc._guard)
+                item_slot = ITEM_SLOTS[context]
+                for item in getattr(sc._pb, item_field):
+                    setattr(t, item_slot, item)
+                    t._cache = None
+                    t._ix[ctx.IX_ITEM] = None
+                    yield t
 
 
 def _touches_only_resource(trees: list[Any], legacy: bool) -> bool:

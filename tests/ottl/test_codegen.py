@@ -10,7 +10,7 @@ import pytest
 from ottl.engine_data import as_json, attrs, span, traces
 
 from pyotelcol.ottl import ExecutionError, parse_statements
-from pyotelcol.ottl.engine import walk_contexts
+from pyotelcol.ottl.engine import iter_contexts
 from pyotelcol.pdata import Traces
 
 STATEMENTS = [
@@ -55,7 +55,8 @@ def by_closures(statements: list[str], data: Traces, error_mode: str = "ignore")
             except Exception as err:
                 group._handler.statement_failed(text, err)
 
-    walk_contexts(data, group.context, None, run)
+    for t in iter_contexts(data, group.context):
+        run(t)
 
 
 def test_generated_function_matches_the_closures() -> None:
