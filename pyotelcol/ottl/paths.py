@@ -254,13 +254,9 @@ def _map_key_access(
             if index is None:
                 value = find_kv(kvs_of(t), key)
                 return None if value is None else read_value(value, guard_of(t))
-        position = index.get(key)
+        position = index.find(key)
         if position is None:
-            if index.complete:
-                return None
-            position = index.scan_to(key)
-            if position is None:
-                return None
+            return None
         pb = index.entries[position].value
         text = pb.string_value  # non-empty only when the value is a string: one call, not two
         if text:
@@ -290,9 +286,7 @@ def _map_key_access(
             guard = t._ixguard  # the index is true: this write keeps it so (see keyindex)
             guard.before_write()
             t._ixgen = guard.write_generation
-            position = index.get(key)
-            if position is None and not index.complete:
-                position = index.scan_to(key)
+            position = index.find(key)
             if position is None:  # a new key, at the end: the index is complete
                 kv = index.kvs.add()
                 kv.key = key
@@ -325,9 +319,7 @@ def _remove_key(slot: int, kvs_of: Callable[[Any], Any], guard_of: Callable[[Any
             index = build_index(t, slot, kvs_of, guard_of)
             if index is None:
                 return Map(kvs_of(t), guard_of(t)).remove(key)
-        position = index.get(key)
-        if position is None and not index.complete:
-            position = index.scan_to(key)
+        position = index.find(key)
         if position is None:
             return False
         guard = t._ixguard
