@@ -100,25 +100,20 @@ class ReceiverObs:
             sig: ({**base, "format": format} if sig is not Signal.LOGS and format else base) for sig in _ITEM
         }
         # Go: the receiver's id names its tracer; the scope carries the component attributes.
-        self._scope = (
-            str(settings.id),
-            {"otelcol.component.id": str(settings.id), "otelcol.component.kind": "receiver"},
+        self._tracer = tracing.TracerOf(
+            str(settings.id), {"otelcol.component.id": str(settings.id), "otelcol.component.kind": "receiver"}
         )
-        self._tracer = tracing.tracer(*self._scope)
-        self._tracer_generation = tracing.generation()
         self._span_prefix = f"receiver/{settings.id}/"
         self._transport = transport
         self._format = format or ""
 
     def start_op(self, signal: Signal) -> Op | None:
         """Open the request's span (None, at no cost, when own spans are off)."""
-        if self._tracer_generation != tracing._generation:  # a provider installed since (OpAMP)
-            self._tracer = tracing.tracer(*self._scope)
-            self._tracer_generation = tracing.generation()
-        if self._tracer is None:
+        tracer = self._tracer.get()
+        if tracer is None:
             return None
         attrs = {"transport": self._transport} if self._transport else {}
-        return _open(self._tracer, self._span_prefix + _RECEIVED[signal], attrs)
+        return _open(tracer, self._span_prefix + _RECEIVED[signal], attrs)
 
     def record(
         self, signal: Signal, items: int, refused: bool, op: Op | None = None, error: BaseException | None = None
@@ -172,7 +167,7 @@ class ExporterObs:
             description=f"Number of {word.replace('_', ' ')} failed to be added to the sending queue.",
         )
         self._attrs = {"exporter": str(settings.id)}
-        self._scope = (
+        self._tracer = tracing.TracerOf(
             EXPORTER_TRACER,
             {
                 "otelcol.component.id": str(settings.id),
@@ -180,19 +175,15 @@ class ExporterObs:
                 "otelcol.signal": signal.value,
             },
         )
-        self._tracer = tracing.tracer(*self._scope)
-        self._tracer_generation = tracing.generation()
         self._span_name = f"exporter/{settings.id}/{signal.value}"
         self._span_attrs = {"exporter": str(settings.id), "data_type": signal.value}
 
     def start_op(self) -> Op | None:
         """Open the export's span (None, at no cost, when own spans are off)."""
-        if self._tracer_generation != tracing._generation:  # a provider installed since (OpAMP)
-            self._tracer = tracing.tracer(*self._scope)
-            self._tracer_generation = tracing.generation()
-        if self._tracer is None:
+        tracer = self._tracer.get()
+        if tracer is None:
             return None
-        return _open(self._tracer, self._span_name, self._span_attrs)
+        return _open(tracer, self._span_name, self._span_attrs)
 
     def end_op(self, op: Op, items: int, error: BaseException | None) -> None:
         """Close the export's span only (for an attempt that does not count as a send)."""

@@ -10,7 +10,7 @@ configures. An empty destination stops sending.
   sampling as the console) to a LoggerProvider exporting to the destination.
 - Traces: :class:`OfferedTraces` gives the collector's tracer provider (one is made and installed
   when ``service.telemetry.traces`` configures none) a span processor exporting there; components
-  pick the installed provider up at their next request (``tracing.generation``).
+  pick the installed provider up at their next request (``tracing.TracerOf``).
 """
 
 from __future__ import annotations

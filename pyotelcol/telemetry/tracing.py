@@ -25,7 +25,7 @@ from .push import span_processor
 
 _NOOP = NoOpTracerProvider()
 _current: TracerProvider = _NOOP
-#: bumped by every install: a component holding a tracer asks for a new one when it changed
+#: bumped by every install: a TracerOf asks for a new tracer when it changed
 _generation = 0
 
 
@@ -46,11 +46,6 @@ def install(provider: TracerProvider | None) -> None:
     _generation += 1
 
 
-def generation() -> int:
-    """Changes whenever another provider is installed."""
-    return _generation
-
-
 def current() -> TracerProvider:
     return _current
 
@@ -63,4 +58,24 @@ def tracer(name: str, scope_attributes: Mapping[str, str] | None = None) -> Trac
     return _current.get_tracer(name, attributes=dict(scope_attributes) if scope_attributes else None)
 
 
-__all__ = ["build_tracer_provider", "current", "generation", "install", "tracer"]
+class TracerOf:
+    """A component's tracer from the installed provider, asked for again when another provider
+    was installed since (one the OpAMP extension installs at run time)."""
+
+    __slots__ = ("_attributes", "_generation", "_name", "_tracer")
+
+    def __init__(self, name: str, scope_attributes: Mapping[str, str] | None = None) -> None:
+        self._name = name
+        self._attributes = scope_attributes
+        self._tracer = tracer(name, scope_attributes)
+        self._generation = _generation
+
+    def get(self) -> Tracer | None:
+        """The tracer, None when own spans are off."""
+        if self._generation != _generation:
+            self._tracer = tracer(self._name, self._attributes)
+            self._generation = _generation
+        return self._tracer
+
+
+__all__ = ["TracerOf", "build_tracer_provider", "current", "install", "tracer"]
