@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from support import MISSING_COMPONENT_TYPES, REAL_CONFIGS_VALID, Collector, wait_for_port
 
+#: the collectors a test started through ``collector_factory``, for its failure report
+STARTED = pytest.StashKey[list[Collector]]()
+
 
 @pytest.fixture
-def collector_factory(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
+def collector_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Collector]]:
     started: list[Collector] = []
+    request.node.stash[STARTED] = started
 
     def start(
         config_text: str | Path,
@@ -35,6 +40,24 @@ def collector_factory(tmp_path: Path) -> Iterator[Callable[..., Collector]]:
         if col.proc.poll() is None:
             col.proc.kill()
             col.proc.communicate()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test's report ends with the log of each collector it started (stopped first), so
+    a failure in CI shows what the collector was doing."""
+    report: pytest.TestReport = yield
+    if report.failed and call.when == "call":
+        for n, col in enumerate(item.stash.get(STARTED, [])):
+            if col.proc.poll() is None:
+                col.proc.kill()
+            try:
+                _, err = col.proc.communicate(timeout=10)
+            except (ValueError, subprocess.TimeoutExpired):  # already read by the test itself
+                continue
+            text = err.decode(errors="replace")
+            report.sections.append((f"collector {n} stderr (last 6000 characters)", text[-6000:]))
+    return report
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 import re
 import signal
 import socket
@@ -24,11 +25,38 @@ MISSING_COMPONENT_TYPES: Counter[str] = Counter()
 REAL_CONFIGS_VALID: dict[str, bool] = {}
 
 
+#: ports free_port handed out in this process: never the same one twice
+_HANDED_OUT: set[int] = set()
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+#: test ports come from below the kernel's ephemeral range. A port from inside it (what binding
+#: port 0 gives) can be taken, once closed, as the local port of any outgoing connection, and a
+#: client connecting to it from that same port is connected to itself (TCP self-connect).
+_PORT_RANGE = range(max(1024, _ephemeral_low() - 12000), _ephemeral_low())
+
+
 def free_port() -> int:
-    """An ephemeral loopback port that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port (TCP and UDP) that was free a moment ago, never the same twice per process."""
+    rng = random.SystemRandom()
+    while True:
+        port = rng.choice(_PORT_RANGE)
+        if port in _HANDED_OUT:
+            continue
+        try:
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                with socket.socket(socket.AF_INET, kind) as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        _HANDED_OUT.add(port)
+        return port
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeout: float = 20.0) -> None:

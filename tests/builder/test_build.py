@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,27 +27,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from support import REPO, wait_for_port
-
-PORTS = range(28100, 28500)  # this test's share of the builder's port range
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports of PORTS free right now, from a random start (another run of this suite may hold some)."""
-    start = random.randrange(len(PORTS))
-    found: list[int] = []
-    for i in range(len(PORTS)):
-        port = PORTS[(start + i) % len(PORTS)]
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        found.append(port)
-        if len(found) == count:
-            return found
-    raise AssertionError("no free ports")
-
+from support import REPO, free_port, wait_for_port
 
 MANIFEST = REPO / "config-examples" / "dist.yaml"
 EXAMPLE = REPO / "config-examples" / "acme-attributes-processor"
@@ -212,7 +190,7 @@ def _logs() -> list[object]:
 def test_distribution_runs_and_delivers_sdk_data_with_the_acme_attribute(built: Built, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     config = tmp_path / "config.yaml"
-    grpc_port, http_port, metrics_port = free_ports(3)
+    grpc_port, http_port, metrics_port = (free_port() for _ in range(3))
     config.write_text(CONFIG.format(grpc=grpc_port, http=http_port, metrics=metrics_port, out=out))
     validated = built.run("validate", f"--config={config}")
     assert validated.returncode == 0, validated.stderr

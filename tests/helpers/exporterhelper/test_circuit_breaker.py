@@ -122,6 +122,27 @@ def test_failed_probe_reopens() -> None:
     asyncio.run(run())
 
 
+def test_a_push_raising_an_unexpected_exception_is_retried_and_the_consumer_lives_on() -> None:
+    """A push that raises something other than a ConsumerError (a bug in it, a library error)
+    counts as a failed attempt, as Go treats any error not marked permanent: the circuit opens,
+    the probe is recorded, and the one queue consumer keeps delivering once the push works."""
+
+    async def run() -> None:
+        backend = Backend(failures=[RuntimeError("boom"), KeyError("k"), None])
+        h = make(backend, queue=queue(num_consumers=1), circuit_breaker=breaker(threshold=2, cooldown=0.05))
+        await h.helper.start(NopHost())
+        await h.helper.consume(traces(1, tag=1))
+        await wait_for(lambda: backend.tags() == [1])
+        breaker_ = h.helper._breaker
+        assert breaker_ is not None and breaker_.state is State.CLOSED
+        assert backend.attempts == 3  # two failures opened the circuit, the probe succeeded
+        await h.helper.consume(traces(1, tag=2))
+        await wait_for(lambda: backend.tags() == [1, 2])
+        await h.helper.shutdown()
+
+    asyncio.run(run())
+
+
 def test_full_queue_while_open_refuses_retryably() -> None:
     async def run() -> None:
         backend = Backend(fail_always=retryable("down"))

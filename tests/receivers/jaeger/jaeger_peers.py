@@ -16,7 +16,7 @@ import grpc
 import grpc.aio
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
-from support import series
+from support import free_port, series
 
 from pyotelcol.translator.jaeger import api_v2_pb2
 from pyotelcol.translator.jaeger.thrift_codec import encode_agent_message, encode_batch, thrift
@@ -25,9 +25,7 @@ POST_SPANS = "/jaeger.api_v2.CollectorService/PostSpans"
 
 
 def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()  # free for TCP and UDP
 
 
 # -- payloads ------------------------------------------------------------------------------------
