@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,12 +43,15 @@ def collector_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterato
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failed test's report ends with the log of each collector it started (stopped first), so
     a failure in CI shows what the collector was doing."""
     report: pytest.TestReport = yield
     if report.failed and call.when == "call":
-        for n, col in enumerate(item.stash.get(STARTED, [])):
+        started: list[Collector] = item.stash.get(STARTED, [])
+        for n, col in enumerate(started):
             if col.proc.poll() is None:
                 col.proc.kill()
             try:
