@@ -3,6 +3,8 @@
 #   docker build -t pyotelcol .
 #   docker run -p 4317:4317 -p 4318:4318 -p 13133:13133 pyotelcol
 FROM python:3.11-slim AS build
+# a C compiler for the optional OTTL wire-program extension (setup.py); the runtime image needs none
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN sh /src/docker/install.sh /src /opt/pyotelcol
 

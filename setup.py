@@ -11,7 +11,7 @@ loading the others.
 from pathlib import Path
 
 import yaml
-from setuptools import find_packages, setup
+from setuptools import Extension, find_packages, setup
 
 HERE = Path(__file__).resolve().parent
 
@@ -62,4 +62,14 @@ SCRIPTS = {
 }
 
 
-setup(packages=packages, entry_points={**SCRIPTS, **component_entry_points()})
+# OTTL span statements over the wire bytes (pyotelcol/ottl/wireprogram.py). Optional: where it
+# cannot be compiled the install goes on and the OTTL engine runs those statements itself.
+SPANWIRE = Extension(
+    "pyotelcol.ottl._spanwire",
+    ["pyotelcol/ottl/_spanwire.c"],
+    extra_compile_args=["-O2", "-std=c99"],
+    optional=True,
+)
+
+
+setup(packages=packages, entry_points={**SCRIPTS, **component_entry_points()}, ext_modules=[SPANWIRE])

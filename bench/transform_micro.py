@@ -5,7 +5,9 @@ re-serializing the same request (what any processor that changes spans pays anyw
 
 Each round takes one 512-span request (bench/payload.py) from its wire bytes:
 - ``parse+serialize``: decode, mark changed, encode (the floor for a changing processor);
-- ``+ transform``: decode, run 5 typical span statements, encode;
+- ``+ transform``: decode, run 5 typical span statements, encode; the statements run over the
+  request's bytes (``ottl.wireprogram``, the C module) when it is built, and by the OTTL engine
+  on the messages in the ``engine only`` line (the wire program switched off);
 - then each statement alone (decode, one statement, encode), to see which one costs what.
 The process CPU time (``time.process_time``) of each loop is printed with the ratio.
 """
@@ -28,6 +30,8 @@ from pyotelcol.pdata import Traces
 def run(rounds: int) -> None:
     wire = request(1, scope_block())
     group = parse_statements(STATEMENTS, "traces")
+    engine = parse_statements(STATEMENTS, "traces")
+    engine.wire_program = None
 
     began = time.process_time()
     for _ in range(rounds):
@@ -43,10 +47,18 @@ def run(rounds: int) -> None:
         data.to_wire()
     with_transform = time.process_time() - began
 
+    began = time.process_time()
+    for _ in range(rounds):
+        data = Traces.from_wire(wire)
+        engine.execute(data)
+        data.to_wire()
+    engine_only = time.process_time() - began
+
     spans = rounds * 512
     print(f"parse+serialize      {base:7.3f} s CPU  {base / spans * 1e6:7.2f} µs/span")
     print(f"+ transform (5 stmt) {with_transform:7.3f} s CPU  {with_transform / spans * 1e6:7.2f} µs/span")
-    print(f"ratio                {with_transform / base:7.2f}x")
+    print(f"ratio                {with_transform / base:7.2f}x  (over the bytes: {group.wire_program is not None})")
+    print(f"engine only          {engine_only:7.3f} s CPU  {engine_only / spans * 1e6:7.2f} µs/span")
     print("each statement alone, µs/span over parse+serialize:")
     for statement in STATEMENTS:
         one = parse_statements([statement], "traces")

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..pdata.data import AnyData
 from . import contexts as ctx
+from . import wireprogram
 from .codegen import ITEM_SLOTS, group_functions
 from .compiler import Env, compile_condition, compile_statement, infer_context
 from .contexts import CONTEXTS_BY_SIGNAL
@@ -148,6 +149,10 @@ class StatementGroup:
         self._resource_only = resource_only
         self._run_items: Callable[[Any, Any], None] | None = None
         self.run = self._build_run()
+        # the same statements over the request's bytes (C), when they all have a wire form
+        self.wire_program = (
+            wireprogram.span_program(statements, condition) if context == "span" and wireprogram.AVAILABLE else None
+        )
 
     @property
     def error_mode(self) -> ErrorMode:
@@ -163,6 +168,14 @@ class StatementGroup:
     def execute(self, data: AnyData, client: Any = None) -> None:
         """Run the statements on every item of the group's context in ``data``.
         Raises ExecutionError under ``propagate`` when a statement fails."""
+        program = self.wire_program
+        if program is not None and not data.read_only and not data.unverified_wire:
+            wire = data.to_wire()
+            done = wireprogram.run(program, wire)
+            if done is not None:
+                if done is not wire:
+                    data.replace_all_wire(done)
+                return
         run = self.run
         if self._resource_only and client is None:
             from ..pdata import splice

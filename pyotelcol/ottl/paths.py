@@ -69,8 +69,27 @@ class _Level:
         return self.pb(t)
 
 
-def _scalar(view_of: _Level, field: str, check: Callable[[Any], bool]) -> tuple[Getter, Setter]:
+# the span's fields the wire program (``wireprogram``) reads and writes without the protobuf
+_WIRE_FIELDS = {("span_pb", "name"): "name", ("span_pb", "kind"): "kind", ("span_pb.status", "code"): "status_code"}
+
+
+def _field_getter(view_of: _Level, field: str) -> Getter:
+    """``view_of``'s ``field``: a dotted attrgetter (no Python frame), or for a field of
+    ``_WIRE_FIELDS`` a function carrying ``ottl_wire`` (the field's name there)."""
     get = attrgetter(f"{view_of.pb_path}.{field}")
+    wire = _WIRE_FIELDS.get((view_of.pb_path, field))
+    if wire is None:
+        return get
+
+    def read(t: Any) -> Any:
+        return get(t)
+
+    read.ottl_wire = wire  # type: ignore[attr-defined]
+    return read
+
+
+def _scalar(view_of: _Level, field: str, check: Callable[[Any], bool]) -> tuple[Getter, Setter]:
+    get = _field_getter(view_of, field)
     pb_of, guard_of = view_of.pb, view_of.guard
 
     def set_(t: Any, value: Any) -> None:
@@ -78,6 +97,9 @@ def _scalar(view_of: _Level, field: str, check: Callable[[Any], bool]) -> tuple[
             write_keeping_indexes(t, guard_of(t))
             setattr(pb_of(t), field, value)
 
+    wire = _WIRE_FIELDS.get((view_of.pb_path, field))
+    if wire is not None:
+        set_.ottl_wire = wire  # type: ignore[attr-defined]
     return get, set_
 
 
@@ -98,7 +120,7 @@ def _value_source(value_of: Getter | None) -> tuple[Getter | None, Any, bool]:
 
 def _str_field(view_of: _Level, field: str) -> tuple[Getter, Setter]:
     # as _scalar with the type check inlined: span.name and the like are set per item
-    get = attrgetter(f"{view_of.pb_path}.{field}")
+    get = _field_getter(view_of, field)
     pb_of, guard_of = view_of.pb, view_of.guard
 
     def make(value_of: Getter | None) -> Callable[..., None]:
@@ -122,6 +144,9 @@ def _str_field(view_of: _Level, field: str) -> tuple[Getter, Setter]:
 
     setter = _fusable(make)
     setter.ottl_inline = ("str_field", pb_of, guard_of, field)  # type: ignore[attr-defined]  # see codegen
+    wire = _WIRE_FIELDS.get((view_of.pb_path, field))
+    if wire is not None:
+        setter.ottl_wire = wire  # type: ignore[attr-defined]
     return get, setter
 
 

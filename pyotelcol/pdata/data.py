@@ -154,6 +154,16 @@ class PData(Generic[M]):
         self._wire = wire
         self._checked = checked
 
+    def replace_all_wire(self, wire: bytes) -> None:
+        """The data becomes ``wire``, a whole request re-encoded from this one's bytes with the same
+        items (OTTL statements run over the bytes, ``ottl.wireprogram``): the parsed message is
+        dropped and parsed again on the next read; the caller vouches that the bytes parse."""
+        self.ensure_writable()
+        self._msg = None
+        self._wire = wire
+        self._checked = True
+        self.write_generation += 1
+
     def mark_read_only(self) -> None:
         self._read_only = True
 
