@@ -250,6 +250,8 @@ class ClientConfig:
 
 _OFFLOAD_BYTES = 256 * 1024  # decompress bigger bodies in a worker thread (zlib/zstd free the GIL)
 _NO_TIMEOUT_S = 365 * 24 * 3600.0
+# how long stop() lets the requests under way finish before cancelling them
+_DRAIN_TIMEOUT_S = 10.0
 _MAX_HEADER_LINE = 64 * 1024  # aiohttp's default is 8 KiB; Go allows 1 MiB of headers in total
 _RESOURCE_EXHAUSTED = 8  # gRPC code carried by size-limit errors (OTLP answers it in a Status)
 
@@ -441,6 +443,10 @@ class HttpServer:
         self._response_headers = response_header_pairs(cfg.response_headers)
         self._read_timeout = cfg.read_timeout.total_seconds() if cfg.read_timeout > timedelta(0) else None
         self._force_close = not cfg.keep_alives_enabled
+        # requests in _handle, and set once stop() began (see stop)
+        self._in_flight = 0
+        self._drained: asyncio.Event | None = None
+        self._cut_off = False
         self._runner: web.AppRunner | None = None
         self._unix: AddressClaim | None = None
         self._tls: HttpTLS | None = None
@@ -559,12 +565,25 @@ class HttpServer:
         return response
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if self._cut_off:
+            # its connection was closed by stop() before this handler ran: the client gets no
+            # answer and sends again, so this request must not be taken
+            raise web.HTTPServiceUnavailable(text="the server is stopping")
         cors_headers: CIMultiDict[str] = CIMultiDict()
+        self._in_flight += 1
         try:
-            response = await self._serve(request, cors_headers)
-        except _Answered as answered:
-            response = answered.response
-        return self._finish(response, cors_headers)
+            try:
+                response = await self._serve(request, cors_headers)
+            except _Answered as answered:
+                response = answered.response
+            response = self._finish(response, cors_headers)
+            if self._drained is not None and not response.prepared:
+                response.force_close()  # stopping: the client's next request opens a new connection
+            return response
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0 and self._drained is not None:
+                self._drained.set()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -625,12 +644,39 @@ class HttpServer:
         self.endpoint = shown
 
     async def stop(self) -> None:
-        """Stop listening and close the connections; safe to call more than once."""
+        """Stop listening, let the requests under way finish, close the connections; safe to call
+        more than once.
+
+        aiohttp's own graceful shutdown marks every connection closing first, and from then on
+        drops whatever a connection receives: a request whose headers came in but whose body was
+        still on its way waits for that body until the client gives up (seen as clients timing
+        out at every few reloads under load). So the listener closes first, the requests under
+        way read their bodies and are answered (with ``Connection: close``), and only then are
+        the idle keep-alive connections closed. A request racing that close finds its
+        connection closed before any answer, which HTTP clients retry at once on a new
+        connection: the successor's, during a reload.
+        """
         tls_state, self._tls = self._tls, None
         if tls_state is not None:
             await tls_state.stop()
         runner, self._runner = self._runner, None
         if runner is not None:
+            drained = self._drained = asyncio.Event()
+            for site in list(runner.sites):
+                await site.stop()
+            deadline = asyncio.get_running_loop().time() + _DRAIN_TIMEOUT_S
+            while self._in_flight:  # each answer now closes its connection: this ends quickly
+                drained.clear()
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        await drained.wait()
+                except TimeoutError:
+                    break  # left to aiohttp's shutdown, which cancels them
+            server = runner.server
+            if self._in_flight == 0 and server is not None:
+                self._cut_off = True
+                for connection in list(server.connections):
+                    connection.force_close()
             await runner.cleanup()
         self._release_unix()
 

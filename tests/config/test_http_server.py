@@ -248,3 +248,44 @@ def test_route_headers_survive_the_merge_with_response_and_cors_headers() -> Non
             assert reply.headers["X-A"] == "1" and reply.headers["Access-Control-Allow-Origin"] == "*"
 
     asyncio.run(main())
+
+
+def test_stop_answers_a_request_whose_body_is_still_arriving_and_closes_idle_connections() -> None:
+    """aiohttp's own graceful shutdown drops what a connection receives once shutdown began: a
+    request whose headers came in but whose body had not would wait for it until the client gave
+    up (clients timing out during reloads). stop() lets it finish and answer, then closes the
+    idle keep-alive connections."""
+
+    def read_reply(sock: socket.socket) -> bytes:
+        data = b""
+        while b"\r\n\r\n" not in data or not data.endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+    async def run() -> None:
+        async with serving({}) as server:
+            loop = asyncio.get_running_loop()
+            idle = socket.create_connection(("127.0.0.1", server.port or 0), timeout=5)
+            slow = socket.create_connection(("127.0.0.1", server.port or 0), timeout=5)
+            head = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
+            await loop.run_in_executor(None, idle.sendall, head + b"first")
+            first = await loop.run_in_executor(None, read_reply, idle)
+            assert b" 200 " in first.split(b"\r\n")[0] and b'"first"' in first
+            await loop.run_in_executor(None, slow.sendall, head)  # the body follows later
+            await asyncio.sleep(0.2)
+            stopping = asyncio.ensure_future(server.stop())
+            await asyncio.sleep(0.2)
+            assert not stopping.done()  # it waits for the request under way
+            await loop.run_in_executor(None, slow.sendall, b"later")
+            reply = await loop.run_in_executor(None, read_reply, slow)
+            assert b" 200 " in reply.split(b"\r\n")[0], reply
+            assert b'"later"' in reply and b"Connection: close" in reply, reply
+            await asyncio.wait_for(stopping, 5)
+            assert await loop.run_in_executor(None, idle.recv, 1) == b""  # closed by the server
+            idle.close()
+            slow.close()
+
+    asyncio.run(run())
