@@ -16,6 +16,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Status
 from pyotelcol.ottl import parse_statements
 from pyotelcol.ottl import wireprogram as wp
 from pyotelcol.pdata import Traces
+from pyotelcol.pdata.data import InvalidDataError
 
 KEYS = ["a", "b", "url.path", "code"]
 BENCH = [  # bench/scenarios.py's TRANSFORM_STATEMENTS
@@ -238,3 +239,40 @@ def test_read_only_data_and_unverified_bytes_go_through_the_engine() -> None:
     group = parse_statements(['set(span.attributes["a"], "x")'], "traces")
     group.execute(data)  # ignore mode: each write is refused and logged, nothing changes
     assert data.to_wire() == wire
+
+
+@pytest.mark.skipif(not wp.AVAILABLE, reason="the C module is not built (test_the_module_is_built says why)")
+def test_damaged_bytes_are_handed_back_or_give_bytes_that_parse() -> None:
+    """The C module reads bytes nobody has to have checked: truncated, flipped or shuffled ones
+    must never crash it; whatever it returns besides None must parse, and changes only what
+    the statements change (checked against the engine when the damaged request still parses)."""
+    rng = random.Random(7)
+    program = program_of(BENCH)
+    assert program is not None
+    handed_back = rewritten = 0
+    for n in range(3000):
+        wire = bytearray(_request(rng))
+        if not wire:
+            continue
+        damage = n % 3
+        if damage == 0:
+            del wire[rng.randrange(len(wire)) :]
+        elif damage == 1:
+            for _ in range(rng.randint(1, 3)):
+                wire[rng.randrange(len(wire))] ^= 1 << rng.randrange(8)
+        else:
+            at = rng.randrange(len(wire))
+            wire[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 4)))
+        data = bytes(wire)
+        out = wp.run(program, data)
+        if out is None:
+            handed_back += 1
+            continue
+        parsed = ExportTraceServiceRequest.FromString(out)  # raises if it does not parse
+        rewritten += out is not data
+        try:
+            expected = _engine_result(BENCH, data)
+        except InvalidDataError:  # parses, but a receiver refuses it (an id of a wrong length)
+            continue
+        assert parsed == expected
+    assert handed_back > 0 and rewritten > 100, (handed_back, rewritten)
