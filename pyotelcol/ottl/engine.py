@@ -171,7 +171,7 @@ class StatementGroup:
         program = self.wire_program
         if program is not None and not data.read_only and not data.unverified_wire:
             wire = data.to_wire()
-            done = wireprogram.run(program, wire)
+            done = wireprogram.run(program, wire) if type(wire) is bytes else None
             if done is not None:
                 if done is not wire:
                     data.replace_all_wire(done)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import random
+import shutil
 import sys
+import sysconfig
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -39,9 +41,11 @@ BENCH = _bench_statements()
 
 
 def test_the_module_is_built() -> None:
-    """The C module builds with the package (setup.py); without it the engine runs everything,
-    correctly but at several times the cost."""
-    assert wp.AVAILABLE, "pyotelcol.ottl._spanwire did not build: a C compiler and Python's headers are needed"
+    """The C module builds with the package (setup.py) wherever there is a C compiler; without
+    it the engine runs everything, correctly but at several times the cost."""
+    if not wp.AVAILABLE and shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0]) is None:
+        pytest.skip("no C compiler here: the install left the optional C module out")
+    assert wp.AVAILABLE, "pyotelcol.ottl._spanwire did not build: are Python's headers installed?"
 
 
 def program_of(statements: list[str], conditions: tuple[str, ...] = ()) -> wp.Program | None:
