@@ -10,7 +10,6 @@ not updated for that long.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gzip
 import logging
 
@@ -18,6 +17,7 @@ from aiohttp import web
 
 from pyotelcol.component import Host, Settings
 from pyotelcol.config.confighttp import HttpServer, ServerRequest, start_http_server
+from pyotelcol.helpers.tasks import cancel_and_wait
 from pyotelcol.pdata import AnyData, Metrics
 from pyotelcol.translator.prometheus.from_otlp import ResourceLabeler
 from pyotelcol.translator.prometheus.naming import LabelNamer, MetricNamer, NamingError, strategy_switches
@@ -82,10 +82,7 @@ class PrometheusExporter:
 
     async def shutdown(self) -> None:
         task, self._cleanup = self._cleanup, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         server, self._server = self._server, None
         if server is not None:
             await server.stop()

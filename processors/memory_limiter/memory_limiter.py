@@ -15,7 +15,6 @@ memory (less than 5%) the interval doubles up to the ``max_gc_interval_*`` caps.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from pyotelcol.component import Host, Settings, Signal, Status
 from pyotelcol.consumer import Capabilities, Consumer, ConsumerError
 from pyotelcol.helpers.processorhelper import ProcessorObs
 from pyotelcol.helpers.sharedcomponent import SharedComponent
+from pyotelcol.helpers.tasks import cancel_and_wait
 from pyotelcol.pdata import AnyData
 
 from .config import Config
@@ -156,10 +156,7 @@ class MemoryLimiter(SharedComponent):
             return
         self._stopped = True
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _loop(self) -> None:
         while True:

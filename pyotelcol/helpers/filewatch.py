@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 from collections.abc import Callable
+
+from .tasks import cancel_and_wait
 
 POLL_INTERVAL_S = 1.0
 
@@ -49,10 +50,7 @@ class FileWatch:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _run(self, on_change: Callable[[bytes], None], on_error: Callable[[OSError], None]) -> None:
         while True:

@@ -21,7 +21,6 @@ thread itself (``asyncio.to_thread``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from ..component import Host, Settings, Signal
 from ..consumer import Consumer
 from ..pdata import Metrics
 from ..telemetry.obsreport import ReceiverObs
+from .tasks import cancel_and_wait
 
 __all__ = ["ControllerConfig", "MetricsScraper", "PartialScrapeError", "ScraperController"]
 
@@ -128,10 +128,7 @@ class ScraperController:
 
     async def shutdown(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         started, self._started = self._started, []
         for scraper in started:
             try:

@@ -17,7 +17,6 @@ already established keep the certificate they were set up with; new handshakes g
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import ssl
 import time
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 from pyotelcol.config.configtls import TLSServerConfig
 
 from .listen import Logger
+from .tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     import grpc
@@ -69,10 +69,7 @@ class _Reloader:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _run(self) -> None:
         tick = min(self._period, CA_POLL_S) if self._period and self._watch_ca else (self._period or CA_POLL_S)

@@ -5,7 +5,6 @@ series and staleness markers for series that disappeared."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import time
 from typing import Any
@@ -15,6 +14,7 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 
 from pyotelcol.component import Settings, Signal
 from pyotelcol.consumer import Consumer
+from pyotelcol.helpers.tasks import cancel_and_wait
 from pyotelcol.pdata import Metrics
 from pyotelcol.telemetry.obsreport import ReceiverObs
 from pyotelcol.translator.prometheus import STALE_NAN, MetricsBuilder, parse_exposition, relabel, target_resource
@@ -115,10 +115,7 @@ class ScrapeLoop:
 
     async def stop(self, final_scrape: bool) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         if final_scrape:
             await self.scrape_once()
 

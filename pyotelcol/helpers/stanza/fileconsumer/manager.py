@@ -17,7 +17,6 @@ batch, so a crash re-reads at most the batch that was in flight.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ....extension.storage import StorageClient
+from ...tasks import cancel_and_wait
 from . import finder
 from .ordering import Ordering
 from .reader import Batch, FileReader, Metadata, read_fingerprint
@@ -137,10 +137,7 @@ class Manager:
     async def stop(self) -> None:
         self._stopping = True
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         await self._save()
         for reader in self.previous:
             reader.close()
