@@ -59,6 +59,33 @@ def free_port() -> int:
         return port
 
 
+def wait_for_log(log: Path, text: str, count: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Wait until a collector logging into ``log`` has written ``text`` ``count`` times; fail at
+    once on a failed reload or when the collector exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        content = log.read_text()
+        if "Config reload failed" in content:
+            raise AssertionError(content)
+        if content.count(text) >= count:
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"collector exited:\n{content}")
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} x{count} not logged:\n{log.read_text()}")
+
+
+def stop_logged(proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> str:
+    """SIGTERM a collector logging into ``log``; check it exits cleanly; return its log."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=timeout)
+    text = log.read_text()
+    assert code == 0, text
+    assert "Traceback" not in text, text
+    return text
+
+
 def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -62,6 +62,20 @@ async def names(path: Path) -> list[str]:
     return out
 
 
+def _watched_service(path: Path) -> tuple[ConfigSource, Service, Watcher]:
+    """A service on the config file ``path`` (not started) that reloads from it, and a watcher
+    of its component status events."""
+    opts = parse_args(["--config", str(path)])
+    assert opts is not None
+    factories = from_entry_points()
+    source = ConfigSource(opts, factories, GLOBAL, None)
+    service = Service(load_config(opts, factories, GLOBAL), NopTelemetry(), BuildInfo(), GLOBAL, logging.getLogger())
+    service.config_loader = source.load
+    watcher = Watcher()
+    service._add_watcher(watcher)
+    return source, service, watcher
+
+
 def test_apply_config_swaps_keeps_the_receiver_and_survives_sighup(tmp_path: Path) -> None:
     asyncio.run(_scenario(tmp_path))
 
@@ -71,15 +85,9 @@ async def _scenario(tmp_path: Path) -> None:
     from_file, remote = tmp_path / "from-file.json", tmp_path / "remote.json"
     path = tmp_path / "config.yaml"
     path.write_text(CONFIG.format(port=port, out=from_file))
-    opts = parse_args(["--config", str(path)])
-    assert opts is not None
-    factories = from_entry_points()
-    source = ConfigSource(opts, factories, GLOBAL, None)
-    service = Service(load_config(opts, factories, GLOBAL), NopTelemetry(), BuildInfo(), GLOBAL, logging.getLogger())
-    service.config_loader = source.load
+    source, service, watcher = _watched_service(path)
+    factories = source.factories
     assert isinstance(service, Reconfigurable)
-    watcher = Watcher()
-    service._add_watcher(watcher)
     await service.start()
     try:
         async with aiohttp.ClientSession() as session:
@@ -170,13 +178,7 @@ async def _handover_scenario(tmp_path: Path) -> None:
 
     path = tmp_path / "config.yaml"
     path.write_bytes(text("false", removed=False))
-    opts = parse_args(["--config", str(path)])
-    assert opts is not None
-    factories = from_entry_points()
-    service = Service(load_config(opts, factories, GLOBAL), NopTelemetry(), BuildInfo(), GLOBAL, logging.getLogger())
-    service.config_loader = ConfigSource(opts, factories, GLOBAL, None).load
-    watcher = Watcher()
-    service._add_watcher(watcher)
+    _, service, watcher = _watched_service(path)
     await service.start()
     try:
         async with aiohttp.ClientSession() as session:

@@ -28,7 +28,7 @@ from pathlib import Path
 import grpc
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from support import free_port, wait_for_port
+from support import free_port, stop_logged, wait_for_log, wait_for_port
 
 EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
@@ -100,24 +100,10 @@ class Running:
         self.path.write_text(text)
         self.reloads += 1
         self.proc.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            content = self.log.read_text()
-            assert "Config reload failed" not in content, content
-            if content.count("Everything is ready") > self.reloads:
-                return
-            assert self.proc.poll() is None, content
-            time.sleep(0.05)
-        raise AssertionError(f"no reload:\n{self.log.read_text()}")
+        wait_for_log(self.log, "Everything is ready", self.reloads + 1, self.proc, timeout=30)
 
     def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=60)
-        text = self.log.read_text()
-        assert code == 0, text
-        assert "Traceback" not in text, text
-        return text
+        return stop_logged(self.proc, self.log)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import free_port, run_cli, wait_for_port
+from support import free_port, run_cli, stop_logged, wait_for_port
 
 CONFIG = """
 receivers:
@@ -99,13 +99,7 @@ class Running:
         self.config.write_text(text)
 
     def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=30)
-        text = self.log.read_text()
-        assert code == 0, text
-        assert "Traceback" not in text, text
-        return text
+        return stop_logged(self.proc, self.log, timeout=30)
 
 
 @pytest.fixture

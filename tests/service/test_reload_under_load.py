@@ -34,7 +34,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-from support import free_port, otlp_sinks, wait_for_port
+from support import free_port, otlp_sinks, wait_for_log, wait_for_port
 
 RECEIVER = """
   otlp:
@@ -243,20 +243,6 @@ def _span_ids(out: Path) -> Counter[str]:
     return found
 
 
-def _wait_for_log(col_log: Path, text: str, count: int, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        content = col_log.read_text()
-        if "Config reload failed" in content:
-            raise AssertionError(content)
-        if content.count(text) >= count:
-            return
-        if proc.poll() is not None:
-            raise AssertionError(f"collector exited:\n{content}")
-        time.sleep(0.05)
-    raise AssertionError(f"{text!r} x{count} not logged:\n{col_log.read_text()}")
-
-
 def test_ten_reloads_under_load_lose_nothing_and_duplicate_nothing(tmp_path: Path, sdk_warnings: _Warnings) -> None:
     ports = {name: free_port() for name in ("grpc", "http", "extra", "sink_a", "sink_b")}
     sinks = Sinks([ports["sink_a"], ports["sink_b"]])
@@ -287,7 +273,7 @@ def test_ten_reloads_under_load_lose_nothing_and_duplicate_nothing(tmp_path: Pat
                 time.sleep(0.02)
             path.write_text(config(version, ports, out))
             proc.send_signal(signal.SIGHUP)
-            _wait_for_log(log, "Everything is ready", version + 1, proc)
+            wait_for_log(log, "Everything is ready", version + 1, proc)
             if version == 4:
                 wait_for_port(ports["extra"], proc)
                 extra.start()
