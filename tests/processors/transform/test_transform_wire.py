@@ -47,7 +47,7 @@ def test_sdk_spans_through_the_statements(tmp_path: Path, collector_factory: Any
     provider = TracerProvider(resource=Resource.create({"service.name": "shop"}))
     provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"127.0.0.1:{port}", insecure=True)))
     tracer = provider.get_tracer("test")
-    server_attrs = {
+    server_attrs: dict[str, str | int] = {
         "http.response.status_code": 503,
         "user_agent.original": "curl/8",
         "url.path": "/users/42/orders",
