@@ -11,6 +11,7 @@ Go's do; writes run the data's write guard first. The hottest accessors describe
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -74,16 +75,14 @@ _WIRE_FIELDS = {("span_pb", "name"): "name", ("span_pb", "kind"): "kind", ("span
 
 
 def _field_getter(view_of: _Level, field: str) -> Getter:
-    """``view_of``'s ``field``: a dotted attrgetter (no Python frame), or for a field of
-    ``_WIRE_FIELDS`` a function carrying ``ottl_wire`` (the field's name there)."""
+    """``view_of``'s ``field``: a dotted attrgetter (no Python frame); for a field of
+    ``_WIRE_FIELDS`` wrapped in a ``partial`` (still no frame), which can carry ``ottl_wire``
+    (the field's name there)."""
     get = attrgetter(f"{view_of.pb_path}.{field}")
     wire = _WIRE_FIELDS.get((view_of.pb_path, field))
     if wire is None:
         return get
-
-    def read(t: Any) -> Any:
-        return get(t)
-
+    read = functools.partial(get)
     read.ottl_wire = wire  # type: ignore[attr-defined]
     return read
 
