@@ -243,7 +243,8 @@ def test_the_bench_statements_over_the_bytes() -> None:
 
 
 def test_read_only_data_and_unverified_bytes_go_through_the_engine() -> None:
-    """Shared read-only data fails per statement in the engine (error mode), never over the bytes."""
+    """Shared read-only data fails per statement in the engine (error mode), never over the
+    bytes; bytes nobody vouched for are parsed by the engine first (a bad request fails there)."""
     req = ExportTraceServiceRequest()
     req.resource_spans.add().scope_spans.add().spans.add(name="s")
     wire = req.SerializeToString()
@@ -252,6 +253,11 @@ def test_read_only_data_and_unverified_bytes_go_through_the_engine() -> None:
     group = parse_statements(['set(span.attributes["a"], "x")'], "traces")
     group.execute(data)  # ignore mode: each write is refused and logged, nothing changes
     assert data.to_wire() == wire
+    unverified = Traces.from_trusted_wire(wire)
+    assert unverified.unverified_wire
+    group.execute(unverified)
+    assert not unverified.wire_only  # the engine parsed it
+    assert _engine_result(['set(span.attributes["a"], "x")'], wire) == unverified.message
 
 
 @pytest.mark.skipif(not wp.AVAILABLE, reason="the C module is not built (test_the_module_is_built says why)")
