@@ -125,12 +125,8 @@ def wait_for(predicate: object, what: str, timeout: float = 20) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-OTLP = """
-receivers:
-  otlp:
-    protocols:
-      grpc: {{endpoint: "127.0.0.1:{grpc}", include_metadata: {metadata}, max_recv_msg_size_mib: {mib}}}
-      http: {{endpoint: "127.0.0.1:{http}", include_metadata: {metadata}}}
+# the otlp receiver (the configs below) into a file
+TO_FILE = """
 exporters:
   file: {{path: "{out}", flush_interval: 50ms}}
 service:
@@ -138,6 +134,16 @@ service:
   pipelines:
     traces: {{receivers: [otlp], exporters: [file]}}
 """
+
+OTLP = (
+    """
+receivers:
+  otlp:
+    protocols:
+      grpc: {{endpoint: "127.0.0.1:{grpc}", include_metadata: {metadata}, max_recv_msg_size_mib: {mib}}}
+      http: {{endpoint: "127.0.0.1:{http}", include_metadata: {metadata}}}"""
+    + TO_FILE
+)
 
 
 def test_changed_otlp_receiver_keeps_its_sockets(tmp_path: Path, running: list[Running]) -> None:
@@ -226,18 +232,14 @@ def test_changed_udp_receiver_and_prometheus_exporter_keep_their_sockets(
     col.stop()
 
 
-UNIX = """
+UNIX = (
+    """
 receivers:
   otlp:
     protocols:
-      grpc: {{endpoint: "{path}", transport: unix, include_metadata: {metadata}}}
-exporters:
-  file: {{path: "{out}", flush_interval: 50ms}}
-service:
-  telemetry: {{metrics: {{level: none}}}}
-  pipelines:
-    traces: {{receivers: [otlp], exporters: [file]}}
-"""
+      grpc: {{endpoint: "{path}", transport: unix, include_metadata: {metadata}}}"""
+    + TO_FILE
+)
 
 
 def test_a_receiver_that_cannot_hand_over_stops_first(tmp_path: Path, running: list[Running]) -> None:
