@@ -49,24 +49,24 @@ _LIVE: dict[str, OpAMPExtension] = {}
 _APPLYING: set[asyncio.Future[None]] = set()
 
 
+# each capability setting and the bits it reports (Go: the extension's capabilities section)
+_CAPABILITY_BITS = {
+    "reports_effective_config": pb.AgentCapabilities_ReportsEffectiveConfig,
+    "reports_health": pb.AgentCapabilities_ReportsHealth,
+    "reports_available_components": pb.AgentCapabilities_ReportsAvailableComponents,
+    "accepts_remote_config": pb.AgentCapabilities_AcceptsRemoteConfig | pb.AgentCapabilities_ReportsRemoteConfig,
+    "reports_own_metrics": pb.AgentCapabilities_ReportsOwnMetrics,
+    "reports_own_traces": pb.AgentCapabilities_ReportsOwnTraces,
+    "reports_own_logs": pb.AgentCapabilities_ReportsOwnLogs,
+}
+
+
 def capability_bits(cfg: Config) -> int:
-    caps = cfg.capabilities
-    bits: int = pb.AgentCapabilities_ReportsStatus  # every agent must report status
-    if caps.reports_effective_config:
-        bits |= pb.AgentCapabilities_ReportsEffectiveConfig
-    if caps.reports_health:
-        bits |= pb.AgentCapabilities_ReportsHealth
-    if caps.reports_available_components:
-        bits |= pb.AgentCapabilities_ReportsAvailableComponents
-    if caps.accepts_remote_config:
-        bits |= pb.AgentCapabilities_AcceptsRemoteConfig | pb.AgentCapabilities_ReportsRemoteConfig
-    if caps.reports_own_metrics:
-        bits |= pb.AgentCapabilities_ReportsOwnMetrics
-    if caps.reports_own_traces:
-        bits |= pb.AgentCapabilities_ReportsOwnTraces
-    if caps.reports_own_logs:
-        bits |= pb.AgentCapabilities_ReportsOwnLogs
-    return int(bits)
+    bits = int(pb.AgentCapabilities_ReportsStatus)  # every agent must report status
+    for setting, flags in _CAPABILITY_BITS.items():
+        if getattr(cfg.capabilities, setting):
+            bits |= int(flags)
+    return bits
 
 
 def _sorted(value: Any) -> Any:
